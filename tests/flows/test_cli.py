@@ -1,0 +1,91 @@
+import csv
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from flows.cli import main
+from tests.conftest import VARIANTS
+from warehouse.catalog import TABLES_DIR, commit
+from warehouse.load import InputFile, load_shard
+from warehouse.schema import Load
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("warehouse")
+    files = [InputFile(path, "variants") for path in sorted(VARIANTS.iterdir())]
+    report = load_shard(files, root / TABLES_DIR, Load("run", datetime.now(UTC)))
+    commit(root, [(table, part, report.source_files) for table, part in report.parts.items()])
+    return root
+
+
+QUERY = (
+    "SELECT regexp_extract(source_file, '[^/]+$') AS file, published_date, paragraph_count, text "
+    "FROM documents ORDER BY file"
+)
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_table_cuts_long_text_and_counts_rows(warehouse: Path, capsys) -> None:
+    code, out, _ = _run(capsys, "sql", QUERY, "--warehouse", str(warehouse))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["file", "published_date", "paragraph_count", "text"]
+    month = next(line for line in lines if line.startswith("001_month_only_header.txt"))
+    assert "2019-12-01" in month
+    assert "German airline Lufthansa has returned to profit" in month
+    assert month.rstrip().endswith("…")
+    assert lines[-1] == "4 rows"
+
+
+def test_csv(warehouse: Path, capsys) -> None:
+    code, out, _ = _run(capsys, "sql", QUERY, "--warehouse", str(warehouse), "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [row["published_date"] for row in rows] == ["2019-12-01", "", "2019-03-07", "2019-03-08"]
+    assert "Moët & Chandon" in rows[3]["text"]
+    assert rows[3]["text"].count("\n\n") == 1
+
+
+def test_json_lines(warehouse: Path, capsys) -> None:
+    code, out, _ = _run(capsys, "sql", QUERY, "--warehouse", str(warehouse), "--format", "json")
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [(row["file"], row["published_date"], row["paragraph_count"]) for row in rows][:2] == [
+        ("001_month_only_header.txt", "2019-12-01", 2),
+        ("002_no_header.txt", None, 2),
+    ]
+
+
+def test_sql_error_is_reported_not_raised(warehouse: Path, capsys) -> None:
+    code, out, err = _run(capsys, "sql", "SELECT nope FROM documents", "--warehouse", str(warehouse))
+    assert code == 1
+    assert out == ""
+    assert 'Referenced column "nope" not found' in err
+
+
+def test_writes_are_refused(warehouse: Path, capsys) -> None:
+    code, _, err = _run(capsys, "sql", "DROP VIEW documents", "--warehouse", str(warehouse))
+    assert code == 1
+    assert "read-only" in err
+
+
+def test_missing_warehouse(tmp_path: Path, capsys) -> None:
+    code, _, err = _run(capsys, "sql", "SELECT 1", "--warehouse", str(tmp_path / "none"))
+    assert code == 1
+    assert "no warehouse at" in err
+
+
+def test_ingest_of_a_missing_path_fails_before_any_flow_runs(tmp_path: Path, capsys) -> None:
+    code, _, err = _run(capsys, "ingest", str(tmp_path / "missing"), "--warehouse", str(tmp_path))
+    assert code == 2
+    assert "missing: no such file or folder" in err
+    assert list(tmp_path.iterdir()) == []

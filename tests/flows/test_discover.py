@@ -1,0 +1,62 @@
+from pathlib import Path
+
+import pytest
+
+from flows.discover import InputError, discover
+from flows.ingest import shards
+from tests.conftest import SEED_ARTICLE, SEEDS, VARIANTS
+
+
+def _names(found) -> list[tuple[str, str]]:
+    return [(item.path.name, item.source) for item in found]
+
+
+def test_a_folder_of_dumps_names_each_source_after_its_folder() -> None:
+    assert _names(discover([str(SEEDS)])) == [
+        ("000_6070c4b8a462a897.txt", "textdump"),
+        ("001_month_only_header.txt", "textdump_variants"),
+        ("002_no_header.txt", "textdump_variants"),
+        ("003_crlf_line_endings.txt", "textdump_variants"),
+        ("004_latin1_byte.txt", "textdump_variants"),
+    ]
+
+
+def test_a_single_file_takes_its_folder_name_and_paths_are_absolute() -> None:
+    (item,) = discover([str(SEED_ARTICLE)])
+    assert (item.source, item.path) == ("textdump", SEED_ARTICLE.resolve())
+    assert item.path.is_absolute()
+
+
+def test_globs_overlaps_and_source_override(tmp_path: Path) -> None:
+    found = discover([str(VARIANTS / "00[12]_*.txt"), str(VARIANTS)], source="mine")
+    assert [name for name, _ in _names(found)] == [
+        "001_month_only_header.txt",
+        "002_no_header.txt",
+        "003_crlf_line_endings.txt",
+        "004_latin1_byte.txt",
+    ]
+    assert {item.source for item in found} == {"mine"}
+
+
+def test_hidden_files_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / ".DS_Store").write_bytes(b"\x00")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD").write_text("ref")
+    (tmp_path / "a.txt").write_text("text")
+    assert [item.path.name for item in discover([str(tmp_path)])] == ["a.txt"]
+
+
+def test_a_path_that_names_nothing_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file or folder"):
+        discover([str(tmp_path / "missing"), str(SEEDS)])
+    with pytest.raises(InputError, match="no file matches"):
+        discover([str(tmp_path / "*.nothing")])
+
+
+def test_shards_split_by_source_and_size() -> None:
+    found = discover([str(SEEDS)])
+    assert [[item.path.name[:3] for item in shard] for shard in shards(found, size=3)] == [
+        ["000"],
+        ["001", "002", "003"],
+        ["004"],
+    ]

@@ -1,0 +1,71 @@
+import io
+
+import pytest
+
+from tests.conftest import SEED_ARTICLE, VARIANTS
+from transforms.readers import read_file
+from transforms.readers.textdump import read_textdump, split_header
+from transforms.records import RawRecord, Rejection
+
+
+def _read(data: bytes) -> RawRecord:
+    (record,) = read_textdump(io.BytesIO(data), "memory.txt")
+    assert isinstance(record, RawRecord)
+    return record
+
+
+def test_seed_article_header_and_body() -> None:
+    (record,) = read_file(SEED_ARTICLE)
+    assert isinstance(record, RawRecord)
+    assert record.headers == {"date": ["2019-03-05"]}
+    assert record.body.startswith("US-backed militants prepared on Tuesday")
+    assert record.body.endswith("OCHA said on Monday.")
+    assert record.source_format == "textdump"
+    assert record.locator.source_file == str(SEED_ARTICLE)
+    assert (record.locator.record_index, record.locator.byte_offset) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "headers", "body_start"),
+    [
+        pytest.param(" date 2019-03-05 Body", {"date": ["2019-03-05"]}, "Body", id="seed-shape"),
+        pytest.param(" date 2019-12 Body", {"date": ["2019-12"]}, "Body", id="month-only"),
+        pytest.param("date 2019-03-05\n\nBody", {"date": ["2019-03-05"]}, "\n\nBody", id="own-line"),
+        pytest.param("Body only.", {}, "Body only.", id="no-header"),
+        pytest.param("date night ideas", {}, "date night ideas", id="word-date-in-body"),
+        pytest.param("date 2019 was good", {}, "date 2019 was good", id="year-is-not-a-header"),
+        pytest.param(" date 2019-03-05", {"date": ["2019-03-05"]}, "", id="header-only"),
+    ],
+)
+def test_split_header(text: str, headers: dict[str, list[str]], body_start: str) -> None:
+    found, body = split_header(text)
+    assert found == headers
+    assert body.startswith(body_start)
+
+
+def test_variants_survive() -> None:
+    records = {path.name: _read(path.read_bytes()) for path in sorted(VARIANTS.iterdir())}
+    assert records["001_month_only_header.txt"].headers == {"date": ["2019-12"]}
+    assert records["002_no_header.txt"].headers == {}
+    assert records["002_no_header.txt"].body.startswith("Volkswagen is considering")
+    assert records["003_crlf_line_endings.txt"].headers == {"date": ["2019-03-07"]}
+    assert "\r\n" in records["003_crlf_line_endings.txt"].body  # line endings are the normaliser's job
+    latin1 = records["004_latin1_byte.txt"]
+    assert latin1.encoding == "utf-8+cp1252"
+    assert "Moët & Chandon" in latin1.body
+
+
+def test_too_large_document_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("transforms.readers.textdump.MAX_DOCUMENT_BYTES", 10)
+    (result,) = read_textdump(io.BytesIO(b" date 2019-03-05 twelve bytes and more"), "big.txt")
+    assert isinstance(result, Rejection)
+    assert result.reason == "too_large"
+    assert result.raw_excerpt.startswith(b" date 2019")
+
+
+def test_unknown_format_is_one_rejection(tmp_path) -> None:
+    path = tmp_path / "feed.xml"
+    path.write_bytes(b"<rss></rss>")
+    (result,) = read_file(path)
+    assert isinstance(result, Rejection)
+    assert (result.reason, result.raw_excerpt) == ("unsupported_format", b"<rss></rss>")

@@ -1,0 +1,128 @@
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import SEED_ARTICLE, SEEDS, VARIANTS
+from transforms.normalise import normalise
+from transforms.readers import read_file
+from warehouse.catalog import TABLES_DIR, WarehouseError, commit, connect
+from warehouse.load import InputFile, load_shard
+from warehouse.parts import PartWriter
+from warehouse.schema import DOCUMENTS, Load, documents_batch
+
+
+def _ingest(root: Path, files: list[InputFile], run_id: str = "run") -> None:
+    load = Load(run_id=run_id, ingested_at=datetime.now(UTC))
+    report = load_shard(files, root / TABLES_DIR, load)
+    commit(root, [(table, part, report.source_files) for table, part in report.parts.items()])
+
+
+def _files(folder: Path, source: str) -> list[InputFile]:
+    return [InputFile(path, source) for path in sorted(folder.iterdir())]
+
+
+def _count(root: Path, sql: str) -> int:
+    with connect(root) as connection:
+        return connection.sql(sql).fetchone()[0]
+
+
+def test_documents_land_and_are_queryable(tmp_path: Path) -> None:
+    _ingest(tmp_path, _files(VARIANTS, "variants"))
+    with connect(tmp_path) as connection:
+        rows = connection.sql(
+            "SELECT regexp_extract(source_file, '[^/]+$'), published_date::VARCHAR, date_precision "
+            "FROM documents ORDER BY 1"
+        ).fetchall()
+    assert rows == [
+        ("001_month_only_header.txt", "2019-12-01", "month"),
+        ("002_no_header.txt", None, None),
+        ("003_crlf_line_endings.txt", "2019-03-07", "day"),
+        ("004_latin1_byte.txt", "2019-03-08", "day"),
+    ]
+
+
+def test_loading_again_replaces_instead_of_doubling(tmp_path: Path) -> None:
+    files = _files(VARIANTS, "variants")
+    _ingest(tmp_path, files, "first")
+    _ingest(tmp_path, files, "second")
+    assert _count(tmp_path, "SELECT count(*) FROM documents") == 4
+    assert _count(tmp_path, "SELECT count(DISTINCT run_id) FROM documents") == 1
+    parts = list((tmp_path / TABLES_DIR / "documents").glob("part-*.parquet"))
+    assert len(parts) == 1, "the superseded part is deleted"
+
+
+def test_reloading_one_file_keeps_the_others(tmp_path: Path) -> None:
+    dump = tmp_path / "dump"
+    shutil.copytree(VARIANTS, dump)
+    root = tmp_path / "warehouse"
+    _ingest(root, _files(dump, "variants"))
+    changed = dump / "002_no_header.txt"
+    changed.write_bytes(b" date 2021-06-01 Rewritten body.")
+    _ingest(root, [InputFile(changed, "variants")])
+    assert _count(root, "SELECT count(*) FROM documents") == 4
+    assert _count(root, "SELECT count(*) FROM documents WHERE text = 'Rewritten body.'") == 1
+    assert _count(root, "SELECT count(*) FROM documents WHERE text LIKE 'Volkswagen%'") == 0
+
+
+def test_rejects_are_rows_with_reason_and_excerpt(tmp_path: Path) -> None:
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "blank.txt").write_bytes(b" date 2019-03-05 \n\n  \n")
+    (dump / "feed.xml").write_bytes(b"<rss/>")
+    shutil.copy(VARIANTS / "002_no_header.txt", dump)
+    _ingest(tmp_path / "wh", _files(dump, "mixed"))
+    with connect(tmp_path / "wh") as connection:
+        rejects = connection.sql(
+            "SELECT regexp_extract(source_file, '[^/]+$'), reason, raw_excerpt FROM rejects ORDER BY 1"
+        ).fetchall()
+        documents = connection.sql("SELECT count(*) FROM documents").fetchone()[0]
+    assert rejects == [
+        ("blank.txt", "empty_text", b"\n\n  \n"),
+        ("feed.xml", "unsupported_format", b"<rss/>"),
+    ]
+    assert documents == 1
+
+
+def test_empty_warehouse_has_every_column(tmp_path: Path) -> None:
+    commit(tmp_path, [])
+    with connect(tmp_path) as connection:
+        relation = connection.sql("SELECT * FROM documents")
+        assert relation.columns == DOCUMENTS.names
+        assert relation.fetchall() == []
+
+
+def test_views_follow_the_folder_when_it_moves(tmp_path: Path) -> None:
+    _ingest(tmp_path / "old", _files(VARIANTS, "variants"))
+    shutil.move(tmp_path / "old", tmp_path / "new")
+    assert _count(tmp_path / "new", "SELECT count(*) FROM documents") == 4
+
+
+def test_connection_is_read_only(tmp_path: Path) -> None:
+    commit(tmp_path, [])
+    with connect(tmp_path) as connection, pytest.raises(duckdb.Error, match="read-only"):
+        connection.execute("CREATE TABLE x (i INTEGER)")
+
+
+def test_missing_warehouse_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(WarehouseError, match=r"no warehouse at .*dumpling ingest"):
+        connect(tmp_path / "nowhere")
+
+
+def test_failed_part_leaves_nothing_behind(tmp_path: Path) -> None:
+    (record,) = read_file(SEED_ARTICLE)
+    batch = documents_batch([normalise(record, "seed")], Load("run", datetime.now(UTC)))
+    with pytest.raises(RuntimeError), PartWriter(tmp_path, DOCUMENTS) as writer:
+        writer.write(batch)
+        assert [path.name.endswith(".tmp") for path in tmp_path.iterdir()] == [True]
+        raise RuntimeError("killed mid-write")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_seed_loads(tmp_path: Path) -> None:
+    files = [InputFile(path, "seeds") for path in sorted(SEEDS.rglob("*.txt"))]
+    _ingest(tmp_path, files)
+    assert _count(tmp_path, "SELECT count(*) FROM documents") == len(files) == 5
+    assert _count(tmp_path, "SELECT count(*) FROM rejects") == 0

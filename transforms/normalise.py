@@ -1,0 +1,57 @@
+"""A raw record into a document: header metadata and text normalised, identity and counts computed."""
+
+from __future__ import annotations
+
+import hashlib
+
+from transforms.dates import parse_iso_partial_date
+from transforms.records import Document, Locator, RawRecord, Rejection
+from transforms.text import split_paragraphs
+
+EXCERPT_CHARS = 200
+
+
+def document_id(locator: Locator) -> str:
+    """Stable identity of the record at `locator`: the same bytes position always gets the same id."""
+    key = "\x1f".join([locator.source_file, locator.source_member or "", str(locator.record_index)])
+    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def normalise(record: RawRecord, source: str) -> Document | Rejection:
+    paragraphs = split_paragraphs(record.body)
+    if not paragraphs:
+        return Rejection(
+            locator=record.locator,
+            source_format=record.source_format,
+            reason="empty_text",
+            message="the record has no text once normalised",
+            raw_excerpt=record.body[:EXCERPT_CHARS].encode(),
+        )
+    text = "\n\n".join(paragraphs)
+    date_raw = next(iter(record.headers.get("date", [])), None)
+    parsed = parse_iso_partial_date(date_raw) if date_raw is not None else None
+    return Document(
+        doc_id=document_id(record.locator),
+        source=source,
+        source_file=record.locator.source_file,
+        source_member=record.locator.source_member,
+        record_index=record.locator.record_index,
+        byte_offset=record.locator.byte_offset,
+        source_format=record.source_format,
+        encoding=record.encoding,
+        text=text,
+        paragraph_count=len(paragraphs),
+        word_count=len(text.split()),
+        char_count=len(text),
+        content_hash=content_hash(text),
+        headers=record.headers,
+        published_at=parsed.published_at if parsed else None,
+        published_date=parsed.published_date if parsed else None,
+        date_precision=parsed.precision if parsed else None,
+        date_source="header" if parsed else None,
+        date_raw=date_raw,
+    )

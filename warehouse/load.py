@@ -1,0 +1,85 @@
+"""Stream input files through the readers and normalisers into new, not yet committed, table parts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from transforms.normalise import normalise
+from transforms.readers import read_file
+from transforms.records import Document, Locator, RawRecord, Rejection
+from warehouse.parts import PartWriter
+from warehouse.schema import DOCUMENTS, REJECTS, Load, documents_batch, rejects_batch
+
+BATCH_ROWS = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    path: Path
+    source: str
+    source_format: str | None = None
+
+
+@dataclass(slots=True)
+class ShardReport:
+    """What loading one shard of input files produced: small enough to pass between processes."""
+
+    source_files: list[str]
+    parts: dict[str, str] = field(default_factory=dict)
+    documents: Counter[str] = field(default_factory=Counter)
+    rejects: Counter[str] = field(default_factory=Counter)
+    formats: Counter[str] = field(default_factory=Counter)
+
+
+def load_shard(files: Sequence[InputFile], tables_dir: Path, load: Load) -> ShardReport:
+    """Write the documents and rejects of `files` to one new part per table, in batches."""
+    report = ShardReport(source_files=[str(item.path) for item in files])
+    documents: list[Document] = []
+    rejections: list[tuple[str, Rejection]] = []
+    with (
+        PartWriter(tables_dir / "documents", DOCUMENTS) as documents_part,
+        PartWriter(tables_dir / "rejects", REJECTS) as rejects_part,
+    ):
+        for item in files:
+            for result in _normalised(item):
+                report.formats[result.source_format] += 1
+                if isinstance(result, Document):
+                    documents.append(result)
+                    report.documents[item.source] += 1
+                else:
+                    rejections.append((item.source, result))
+                    report.rejects[result.reason] += 1
+                if len(documents) >= BATCH_ROWS:
+                    documents_part.write(documents_batch(documents, load))
+                    documents.clear()
+                if len(rejections) >= BATCH_ROWS:
+                    rejects_part.write(rejects_batch(rejections, load))
+                    rejections.clear()
+        documents_part.write(documents_batch(documents, load))
+        rejects_part.write(rejects_batch(rejections, load))
+        for table, part in (("documents", documents_part), ("rejects", rejects_part)):
+            path = part.close()
+            if path is not None:
+                report.parts[table] = str(path.relative_to(tables_dir.parent))
+    return report
+
+
+def _normalised(item: InputFile) -> Iterator[Document | Rejection]:
+    """Every record of one file, normalised. A file that fails while being read keeps the records read
+    before the failure and adds one rejection that says why."""
+    index = 0
+    try:
+        for record in read_file(item.path, item.source_format):
+            yield normalise(record, item.source) if isinstance(record, RawRecord) else record
+            index += 1
+    except Exception as error:  # a reader bug or an I/O error must not stop the other files
+        yield Rejection(
+            locator=Locator(source_file=str(item.path), record_index=index, byte_offset=-1),
+            source_format=item.source_format or "unknown",
+            reason="read_error",
+            message=f"{type(error).__name__}: {error}",
+            raw_excerpt=b"",
+        )

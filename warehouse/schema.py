@@ -1,0 +1,105 @@
+"""The explicit Arrow schema of every table: the single contract between records, Parquet and DuckDB."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime
+
+import pyarrow as pa
+
+from transforms.records import Document, Rejection
+
+SCHEMA_VERSION = "1"
+
+_HEADERS = pa.map_(pa.string(), pa.list_(pa.string()))
+_UTC_MICROS = pa.timestamp("us", tz="UTC")
+
+DOCUMENTS = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("source_member", pa.string()),
+        pa.field("record_index", pa.int64(), nullable=False),
+        pa.field("byte_offset", pa.int64(), nullable=False),
+        pa.field("source_format", pa.string(), nullable=False),
+        pa.field("encoding", pa.string(), nullable=False),
+        pa.field("url", pa.string()),
+        pa.field("canonical_url", pa.string()),
+        pa.field("domain", pa.string()),
+        pa.field("title", pa.string()),
+        pa.field("authors", pa.list_(pa.string())),
+        pa.field("published_at", _UTC_MICROS),
+        pa.field("published_date", pa.date32()),
+        pa.field("date_precision", pa.string()),
+        pa.field("date_source", pa.string()),
+        pa.field("date_raw", pa.string()),
+        pa.field("language", pa.string()),
+        pa.field("language_score", pa.float32()),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("paragraph_count", pa.int32(), nullable=False),
+        pa.field("word_count", pa.int32(), nullable=False),
+        pa.field("char_count", pa.int32(), nullable=False),
+        pa.field("content_hash", pa.string(), nullable=False),
+        pa.field("duplicate_of", pa.string()),
+        pa.field("near_duplicate_cluster", pa.string()),
+        pa.field("headers", _HEADERS),
+        pa.field("run_id", pa.string()),
+        pa.field("ingested_at", _UTC_MICROS),
+    ],
+    metadata={"dumpling.table": "documents", "dumpling.schema_version": SCHEMA_VERSION},
+)
+
+REJECTS = pa.schema(
+    [
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("source_member", pa.string()),
+        pa.field("record_index", pa.int64(), nullable=False),
+        pa.field("byte_offset", pa.int64(), nullable=False),
+        pa.field("source_format", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("message", pa.string(), nullable=False),
+        pa.field("raw_excerpt", pa.binary(), nullable=False),
+        pa.field("run_id", pa.string()),
+        pa.field("ingested_at", _UTC_MICROS),
+    ],
+    metadata={"dumpling.table": "rejects", "dumpling.schema_version": SCHEMA_VERSION},
+)
+
+TABLES: dict[str, pa.Schema] = {"documents": DOCUMENTS, "rejects": REJECTS}
+# Columns the load fills in, not the record: which run wrote the row, and when.
+LOAD_COLUMNS = ("run_id", "ingested_at")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Load:
+    run_id: str
+    ingested_at: datetime
+
+
+def documents_batch(documents: Sequence[Document], load: Load) -> pa.RecordBatch:
+    rows = []
+    for document in documents:
+        row = dataclasses.asdict(document)
+        row["headers"] = list(document.headers.items())
+        rows.append(row | dataclasses.asdict(load))
+    return pa.RecordBatch.from_pylist(rows, schema=DOCUMENTS)
+
+
+def rejects_batch(rejections: Sequence[tuple[str, Rejection]], load: Load) -> pa.RecordBatch:
+    """Rows for `(source, rejection)` pairs."""
+    rows = [
+        {
+            "source": source,
+            **dataclasses.asdict(rejection.locator),
+            "source_format": rejection.source_format,
+            "reason": rejection.reason,
+            "message": rejection.message,
+            "raw_excerpt": rejection.raw_excerpt,
+        }
+        | dataclasses.asdict(load)
+        for source, rejection in rejections
+    ]
+    return pa.RecordBatch.from_pylist(rows, schema=REJECTS)
