@@ -86,5 +86,5 @@ def ingest(paths: list[str], warehouse: str | None = None, source: str | None = 
     for shard_report in shard_reports:
         report.add(shard_report)
     report.seconds = time.perf_counter() - started
-    get_run_logger().info(report.summary())
+    get_run_logger().info(report.summary().splitlines()[0])
     return report
