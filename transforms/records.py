@@ -10,7 +10,12 @@ Headers = dict[str, list[str]]
 
 @dataclass(frozen=True, slots=True)
 class Locator:
-    """Where a record's bytes are: the file, the archive member if any, and the position in it."""
+    """Where a record's bytes are: the file, the archive member if any, and the position in it.
+
+    `byte_offset` counts bytes of the decompressed stream of the file (or of the archive member) at
+    which the record starts; -1 where a position cannot be known. `record_index` counts the records
+    the reader produced from that stream before this one (skipped and broken ones included).
+    """
 
     source_file: str
     record_index: int
@@ -19,19 +24,46 @@ class Locator:
 
 
 @dataclass(frozen=True, slots=True)
+class Origin:
+    """The stream a reader reads: a file, or one member of an archive file."""
+
+    source_file: str
+    source_member: str | None = None
+
+    def at(self, record_index: int, byte_offset: int) -> Locator:
+        return Locator(self.source_file, record_index, byte_offset, self.source_member)
+
+
+@dataclass(frozen=True, slots=True)
 class RawRecord:
-    """One record as a reader found it: its headers as written, and its body decoded to text."""
+    """One record as a reader found it.
+
+    `headers` keeps every original header or field, by its original name, as text. The named fields
+    are what the reader mapped from them, still raw (normalisation happens later): `body` the main
+    text, `title`, `url`, `date` (the date string as written) and `authors` (as written).
+    """
 
     locator: Locator
     source_format: str
     headers: Headers
     body: str
     encoding: str
+    title: str | None = None
+    url: str | None = None
+    date: str | None = None
+    authors: str | None = None
+
+
+EXCERPT_BYTES = 200
 
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    """A record (or file) that could not be loaded, with the reason and the bytes that caused it."""
+    """A record (or file) that could not be loaded, or that a reader skips on purpose.
+
+    `reason` is a short snake_case code (`truncated`, `invalid_json`, `skipped_warc_request`, ...);
+    `message` says what is wrong in words; `raw_excerpt` holds at most EXCERPT_BYTES of the raw bytes.
+    """
 
     locator: Locator
     source_format: str

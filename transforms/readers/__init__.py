@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from transforms.readers import textdump
-from transforms.records import Locator, RawRecord, Rejection
+from transforms.records import EXCERPT_BYTES, Locator, Origin, RawRecord, Rejection
 
-Reader = Callable[[BinaryIO, str], Iterator[RawRecord | Rejection]]
+Reader = Callable[[BinaryIO, Origin], Iterator[RawRecord | Rejection]]
 
 READERS: dict[str, Reader] = {
     textdump.FORMAT: textdump.read_textdump,
@@ -26,7 +26,7 @@ def read_file(path: Path, source_format: str | None = None) -> Iterator[RawRecor
     source_format = source_format or detect_format(path)
     if source_format not in READERS:
         with path.open("rb") as stream:
-            excerpt = stream.read(textdump.EXCERPT_BYTES)
+            excerpt = stream.read(EXCERPT_BYTES)
         yield Rejection(
             locator=Locator(source_file=str(path), record_index=0, byte_offset=0),
             source_format=source_format or "unknown",
@@ -36,4 +36,4 @@ def read_file(path: Path, source_format: str | None = None) -> Iterator[RawRecor
         )
         return
     with path.open("rb") as stream:
-        yield from READERS[source_format](stream, str(path))
+        yield from READERS[source_format](stream, Origin(str(path)))

@@ -13,11 +13,10 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from transforms.encoding import decode_text
-from transforms.records import Headers, Locator, RawRecord, Rejection
+from transforms.records import EXCERPT_BYTES, Headers, Origin, RawRecord, Rejection
 
 FORMAT = "textdump"
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
-EXCERPT_BYTES = 200
 
 HEADER_VALUE_PATTERNS: dict[str, str] = {
     "date": r"\d{4}-\d{1,2}(?:-\d{1,2})?",
@@ -43,8 +42,8 @@ def split_header(text: str) -> tuple[Headers, str]:
             return headers, text[position:]
 
 
-def read_textdump(stream: BinaryIO, source_file: str) -> Iterator[RawRecord | Rejection]:
-    locator = Locator(source_file=source_file, record_index=0, byte_offset=0)
+def read_textdump(stream: BinaryIO, origin: Origin) -> Iterator[RawRecord | Rejection]:
+    locator = origin.at(record_index=0, byte_offset=0)
     data = stream.read(MAX_DOCUMENT_BYTES + 1)
     if len(data) > MAX_DOCUMENT_BYTES:
         yield Rejection(

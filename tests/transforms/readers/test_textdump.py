@@ -5,11 +5,11 @@ import pytest
 from tests.conftest import SEED_ARTICLE, VARIANTS
 from transforms.readers import read_file
 from transforms.readers.textdump import read_textdump, split_header
-from transforms.records import RawRecord, Rejection
+from transforms.records import Origin, RawRecord, Rejection
 
 
 def _read(data: bytes) -> RawRecord:
-    (record,) = read_textdump(io.BytesIO(data), "memory.txt")
+    (record,) = read_textdump(io.BytesIO(data), Origin("memory.txt"))
     assert isinstance(record, RawRecord)
     return record
 
@@ -57,7 +57,7 @@ def test_variants_survive() -> None:
 
 def test_too_large_document_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("transforms.readers.textdump.MAX_DOCUMENT_BYTES", 10)
-    (result,) = read_textdump(io.BytesIO(b" date 2019-03-05 twelve bytes and more"), "big.txt")
+    (result,) = read_textdump(io.BytesIO(b" date 2019-03-05 twelve bytes and more"), Origin("big.txt"))
     assert isinstance(result, Rejection)
     assert result.reason == "too_large"
     assert result.raw_excerpt.startswith(b" date 2019")
