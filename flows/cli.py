@@ -8,9 +8,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import flows  # noqa: F401  (sets Prefect's environment before anything imports Prefect)
-from flows.discover import InputError, discover
-from flows.output import FORMATS, PRINTERS
+from flows.discover import DEFAULT_EXCLUDES, InputError, discover
+from flows.output import OUTPUT_FORMATS, PRINTERS
 from flows.settings import default_warehouse
+from transforms.fields import parse_mapping
+from transforms.formats import FORMATS
+
+FORMAT_NAMES = list(FORMATS)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,25 +27,57 @@ def _parser() -> argparse.ArgumentParser:
         "--warehouse", type=Path, help="warehouse folder (default: %(default)s)", default=default_warehouse()
     )
     ingest.add_argument("--source", help="source name for every file (default: the dump's folder name)")
+    ingest.add_argument(
+        "--format", dest="source_format", choices=FORMAT_NAMES, help="read every file as this format"
+    )
+    ingest.add_argument(
+        "--map",
+        dest="field_mapping",
+        metavar="OURS=THEIRS,...",
+        help="JSONL/CSV field mapping, e.g. body=short_description,title=headline",
+    )
+    ingest.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="skip files with names matching PATTERN inside folders (repeatable)",
+    )
+    ingest.add_argument(
+        "--no-default-excludes",
+        dest="default_excludes",
+        action="store_false",
+        help=f"also read files matching the default excludes ({' '.join(DEFAULT_EXCLUDES)})",
+    )
 
     sql = commands.add_parser("sql", help="run a read-only SQL query against the warehouse")
     sql.add_argument("query")
     sql.add_argument(
         "--warehouse", type=Path, default=default_warehouse(), help="warehouse folder (default: %(default)s)"
     )
-    sql.add_argument("--format", choices=FORMATS, default="table")
+    sql.add_argument("--format", choices=OUTPUT_FORMATS, default="table")
     return parser
 
 
 def _ingest(args: argparse.Namespace) -> int:
     try:
         discover(args.paths)
-    except InputError as error:
+        if args.field_mapping:
+            parse_mapping(args.field_mapping)
+    except (InputError, ValueError) as error:
         print(f"dumpling: {error}", file=sys.stderr)
         return 2
     from flows.ingest import ingest  # Prefect is imported only when a flow runs
 
-    report = ingest(paths=list(args.paths), warehouse=str(args.warehouse), source=args.source)
+    report = ingest(
+        paths=list(args.paths),
+        warehouse=str(args.warehouse),
+        source=args.source,
+        source_format=args.source_format,
+        field_mapping=args.field_mapping,
+        exclude=args.exclude,
+        default_excludes=args.default_excludes,
+    )
     print(report.summary())
     return 0
 

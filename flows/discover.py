@@ -4,9 +4,29 @@ from __future__ import annotations
 
 import glob
 from collections.abc import Iterator, Sequence
+from fnmatch import fnmatch
 from pathlib import Path
 
+from transforms.fields import FieldMapping
 from warehouse.load import InputFile
+
+# Files that sit beside the data in real dumps but are not part of it. Matched against file names of
+# files found inside folders or globs; a file named on its own is always read.
+DEFAULT_EXCLUDES = (
+    "README*",
+    "readme*",
+    "LICENSE*",
+    "license*",
+    "LICENCE*",
+    "COPYING*",
+    "NOTICE*",
+    "CHANGELOG*",
+    "MANIFEST*",
+    "SOURCES.md",
+    "*.sha256",
+    "*.md5",
+    "*.dtd",
+)
 
 
 class InputError(ValueError):
@@ -17,8 +37,8 @@ def _is_hidden(path: Path) -> bool:
     return any(part.startswith(".") for part in path.parts)
 
 
-def _expand(argument: str) -> Iterator[tuple[Path, Path]]:
-    """`(file, the folder it counts as found in)` for every file that `argument` names."""
+def _expand(argument: str) -> Iterator[tuple[Path, Path, bool]]:
+    """`(file, the folder it counts as found in, named on its own)` for every file `argument` names."""
     path = Path(argument)
     if path.exists():
         matches = [path]
@@ -30,9 +50,9 @@ def _expand(argument: str) -> Iterator[tuple[Path, Path]]:
         if match.is_dir():
             for file in sorted(match.rglob("*")):
                 if file.is_file() and not _is_hidden(file.relative_to(match)):
-                    yield file, match
+                    yield file, match, False
         elif match.is_file():
-            yield match, match.parent
+            yield match, match.parent, match == path
 
 
 def _source_name(file: Path, top: Path) -> str:
@@ -42,13 +62,21 @@ def _source_name(file: Path, top: Path) -> str:
 
 
 def discover(
-    paths: Sequence[str], source: str | None = None, source_format: str | None = None
+    paths: Sequence[str],
+    source: str | None = None,
+    source_format: str | None = None,
+    mapping: FieldMapping | None = None,
+    excludes: Sequence[str] = DEFAULT_EXCLUDES,
 ) -> list[InputFile]:
-    """Every file under `paths`, once each, in a stable order."""
+    """Every file under `paths`, once each, in a stable order; excluded ones are marked, not dropped."""
     found: dict[Path, InputFile] = {}
     for argument in paths:
-        for file, top in _expand(argument):
+        for file, top, named in _expand(argument):
             resolved = file.resolve()
-            if resolved not in found:
-                found[resolved] = InputFile(resolved, source or _source_name(file, top), source_format)
+            if resolved in found:
+                continue
+            excluded_by = None if named else next((p for p in excludes if fnmatch(file.name, p)), None)
+            found[resolved] = InputFile(
+                resolved, source or _source_name(file, top), source_format, mapping, excluded_by
+            )
     return list(found.values())

@@ -15,8 +15,9 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from flows.discover import discover
+from flows.discover import DEFAULT_EXCLUDES, discover
 from flows.settings import default_warehouse
+from transforms.fields import parse_mapping
 from warehouse.catalog import TABLES_DIR, commit
 from warehouse.load import InputFile, ShardReport, load_shard
 from warehouse.schema import Load
@@ -73,14 +74,29 @@ def commit_task(root: Path, reports: list[ShardReport]) -> None:
 
 
 @flow(name="ingest")
-def ingest(paths: list[str], warehouse: str | None = None, source: str | None = None) -> IngestReport:
-    """Load every file under `paths` into the warehouse; files loaded before are replaced, not doubled."""
+def ingest(
+    paths: list[str],
+    warehouse: str | None = None,
+    source: str | None = None,
+    source_format: str | None = None,
+    field_mapping: str | None = None,
+    exclude: list[str] | None = None,
+    default_excludes: bool = True,
+) -> IngestReport:
+    """Load every file under `paths` into the warehouse; files loaded before are replaced, not doubled.
+
+    `source_format` forces a format instead of detecting it; `field_mapping` maps JSONL/CSV fields to
+    ours (`body=short_description,title=headline`); `exclude` adds file-name patterns to skip inside
+    folders (as counted rejections) to the default ones, unless `default_excludes` is false.
+    """
     started = time.perf_counter()
     root = Path(warehouse) if warehouse else default_warehouse()
     run_id = str(flow_run.get_id() or uuid.uuid4())
     load = Load(run_id=run_id, ingested_at=datetime.now(UTC))
     report = IngestReport(run_id=run_id, warehouse=str(root))
-    files = discover(paths, source)
+    excludes = [*(DEFAULT_EXCLUDES if default_excludes else ()), *(exclude or [])]
+    mapping = parse_mapping(field_mapping) if field_mapping else None
+    files = discover(paths, source, source_format, mapping, excludes)
     shard_reports = [load_shard_task(shard, root / TABLES_DIR, load) for shard in shards(files)]
     commit_task(root, shard_reports)
     for shard_report in shard_reports:

@@ -15,7 +15,7 @@ from rich.table import Table
 FETCH_ROWS = 1000
 TABLE_MAX_ROWS = 100
 CELL_MAX_WIDTH = 80
-FORMATS = ("table", "csv", "json")
+OUTPUT_FORMATS = ("table", "csv", "json")
 NUMERIC_TYPES = {
     "TINYINT",
     "SMALLINT",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from transforms.dates import parse_iso_partial_date
+from transforms.dates import parse_date
 from transforms.records import Document, Locator, RawRecord, Rejection
 from transforms.text import split_paragraphs
 
@@ -21,8 +21,14 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _one_line(value: str | None) -> str | None:
+    """A header value with its whitespace collapsed; None when nothing is left."""
+    return " ".join(value.split()) or None if value else None
+
+
 def normalise(record: RawRecord, source: str) -> Document | Rejection:
-    paragraphs = split_paragraphs(record.body)
+    """A record without a body (a headline-only row, a brief) takes its title as its text."""
+    paragraphs = split_paragraphs(record.body) or split_paragraphs(record.title or "")
     if not paragraphs:
         return Rejection(
             locator=record.locator,
@@ -32,8 +38,9 @@ def normalise(record: RawRecord, source: str) -> Document | Rejection:
             raw_excerpt=record.body[:EXCERPT_CHARS].encode(),
         )
     text = "\n\n".join(paragraphs)
-    date_raw = next(iter(record.headers.get("date", [])), None)
-    parsed = parse_iso_partial_date(date_raw) if date_raw is not None else None
+    date_raw = record.date if record.date is not None else next(iter(record.headers.get("date", [])), None)
+    parsed = parse_date(date_raw) if date_raw else None
+    authors = _one_line(record.authors)
     return Document(
         doc_id=document_id(record.locator),
         source=source,
@@ -54,4 +61,7 @@ def normalise(record: RawRecord, source: str) -> Document | Rejection:
         date_precision=parsed.precision if parsed else None,
         date_source="header" if parsed else None,
         date_raw=date_raw,
+        url=_one_line(record.url),
+        title=_one_line(record.title),
+        authors=[authors] if authors else [],
     )

@@ -7,9 +7,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from transforms.fields import FieldMapping
+from transforms.formats import read_path
 from transforms.normalise import normalise
-from transforms.readers import read_file
-from transforms.records import Document, Locator, RawRecord, Rejection
+from transforms.records import EXCERPT_BYTES, Document, Locator, Origin, RawRecord, Rejection
 from warehouse.parts import PartWriter
 from warehouse.schema import DOCUMENTS, REJECTS, Load, documents_batch, rejects_batch
 
@@ -18,9 +19,13 @@ BATCH_ROWS = 2000
 
 @dataclass(frozen=True, slots=True)
 class InputFile:
+    """A file to load; `excluded_by` names the pattern that keeps it out, as a counted rejection."""
+
     path: Path
     source: str
     source_format: str | None = None
+    mapping: FieldMapping | None = None
+    excluded_by: str | None = None
 
 
 @dataclass(slots=True)
@@ -70,9 +75,12 @@ def load_shard(files: Sequence[InputFile], tables_dir: Path, load: Load) -> Shar
 def _normalised(item: InputFile) -> Iterator[Document | Rejection]:
     """Every record of one file, normalised. A file that fails while being read keeps the records read
     before the failure and adds one rejection that says why."""
+    if item.excluded_by is not None:
+        yield _excluded(item)
+        return
     index = 0
     try:
-        for record in read_file(item.path, item.source_format):
+        for record in read_path(item.path, item.source_format, item.mapping):
             yield normalise(record, item.source) if isinstance(record, RawRecord) else record
             index += 1
     except Exception as error:  # a reader bug or an I/O error must not stop the other files
@@ -83,3 +91,15 @@ def _normalised(item: InputFile) -> Iterator[Document | Rejection]:
             message=f"{type(error).__name__}: {error}",
             raw_excerpt=b"",
         )
+
+
+def _excluded(item: InputFile) -> Rejection:
+    with item.path.open("rb") as stream:
+        excerpt = stream.read(EXCERPT_BYTES)
+    return Rejection(
+        locator=Origin(str(item.path)).at(0, 0),
+        source_format="unknown",
+        reason="skipped_excluded",
+        message=f"the file matches the exclude pattern {item.excluded_by!r}",
+        raw_excerpt=excerpt,
+    )

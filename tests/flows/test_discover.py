@@ -60,3 +60,18 @@ def test_shards_split_by_source_and_size() -> None:
         ["001", "002", "003"],
         ["004"],
     ]
+
+
+def test_documentation_files_inside_folders_are_marked_excluded(tmp_path: Path) -> None:
+    for name in ["README.md", "license", "data.sha256", "a.txt", "lewis.dtd"]:
+        (tmp_path / name).write_text("x")
+    marked = {item.path.name: item.excluded_by for item in discover([str(tmp_path)])}
+    assert marked == {
+        "README.md": "README*",
+        "a.txt": None,
+        "data.sha256": "*.sha256",
+        "lewis.dtd": "*.dtd",
+        "license": "license*",
+    }
+    assert discover([str(tmp_path / "README.md")])[0].excluded_by is None  # named on its own: read
+    assert {i.excluded_by for i in discover([str(tmp_path)], excludes=["*.txt"])} == {None, "*.txt"}

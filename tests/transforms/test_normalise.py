@@ -3,13 +3,13 @@ from datetime import date
 import pytest
 
 from tests.conftest import SEED_ARTICLE, VARIANTS
+from transforms.formats import read_path
 from transforms.normalise import normalise
-from transforms.readers import read_file
 from transforms.records import Document, Locator, RawRecord, Rejection
 
 
 def _document(path) -> Document:
-    (record,) = read_file(path)
+    (record,) = read_path(path)
     assert isinstance(record, RawRecord)
     document = normalise(record, "test")
     assert isinstance(document, Document)

@@ -6,8 +6,8 @@ import duckdb
 import pytest
 
 from tests.conftest import SEED_ARTICLE, SEEDS, VARIANTS
+from transforms.formats import read_path
 from transforms.normalise import normalise
-from transforms.readers import read_file
 from warehouse.catalog import TABLES_DIR, WarehouseError, commit, connect
 from warehouse.load import InputFile, load_shard
 from warehouse.parts import PartWriter
@@ -71,7 +71,7 @@ def test_rejects_are_rows_with_reason_and_excerpt(tmp_path: Path) -> None:
     dump = tmp_path / "dump"
     dump.mkdir()
     (dump / "blank.txt").write_bytes(b" date 2019-03-05 \n\n  \n")
-    (dump / "feed.xml").write_bytes(b"<rss/>")
+    (dump / "image.bin").write_bytes(b"\x89PNG\x00\x00")
     shutil.copy(VARIANTS / "002_no_header.txt", dump)
     _ingest(tmp_path / "wh", _files(dump, "mixed"))
     with connect(tmp_path / "wh") as connection:
@@ -81,7 +81,7 @@ def test_rejects_are_rows_with_reason_and_excerpt(tmp_path: Path) -> None:
         documents = connection.sql("SELECT count(*) FROM documents").fetchone()[0]
     assert rejects == [
         ("blank.txt", "empty_text", b"\n\n  \n"),
-        ("feed.xml", "unsupported_format", b"<rss/>"),
+        ("image.bin", "unsupported_format", b"\x89PNG\x00\x00"),
     ]
     assert documents == 1
 
@@ -112,7 +112,7 @@ def test_missing_warehouse_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_failed_part_leaves_nothing_behind(tmp_path: Path) -> None:
-    (record,) = read_file(SEED_ARTICLE)
+    (record,) = read_path(SEED_ARTICLE)
     batch = documents_batch([normalise(record, "seed")], Load("run", datetime.now(UTC)))
     with pytest.raises(RuntimeError), PartWriter(tmp_path, DOCUMENTS) as writer:
         writer.write(batch)

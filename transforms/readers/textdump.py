@@ -57,3 +57,9 @@ def read_textdump(stream: BinaryIO, origin: Origin) -> Iterator[RawRecord | Reje
     text, encoding = decode_text(data)
     headers, body = split_header(text)
     yield RawRecord(locator=locator, source_format=FORMAT, headers=headers, body=body, encoding=encoding)
+
+
+def looks_like(head: bytes) -> bool:
+    """A stream that starts with a header token (any other text is read as a text dump too, as a fallback)."""
+    headers, _ = split_header(decode_text(head[:256])[0])
+    return bool(headers)

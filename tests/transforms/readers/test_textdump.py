@@ -3,8 +3,8 @@ import io
 import pytest
 
 from tests.conftest import SEED_ARTICLE, VARIANTS
-from transforms.readers import read_file
-from transforms.readers.textdump import read_textdump, split_header
+from transforms.formats import read_path
+from transforms.readers.textdump import looks_like, read_textdump, split_header
 from transforms.records import Origin, RawRecord, Rejection
 
 
@@ -15,7 +15,7 @@ def _read(data: bytes) -> RawRecord:
 
 
 def test_seed_article_header_and_body() -> None:
-    (record,) = read_file(SEED_ARTICLE)
+    (record,) = read_path(SEED_ARTICLE)
     assert isinstance(record, RawRecord)
     assert record.headers == {"date": ["2019-03-05"]}
     assert record.body.startswith("US-backed militants prepared on Tuesday")
@@ -63,9 +63,15 @@ def test_too_large_document_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None
     assert result.raw_excerpt.startswith(b" date 2019")
 
 
-def test_unknown_format_is_one_rejection(tmp_path) -> None:
-    path = tmp_path / "feed.xml"
-    path.write_bytes(b"<rss></rss>")
-    (result,) = read_file(path)
-    assert isinstance(result, Rejection)
-    assert (result.reason, result.raw_excerpt) == ("unsupported_format", b"<rss></rss>")
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        pytest.param(b" date 2019-03-05 Body", True, id="seed-shape"),
+        pytest.param(b"date 2019-12\nBody", True, id="month-own-line"),
+        pytest.param(b"Plain text without header", False, id="plain"),
+        pytest.param(b"Date: Mon, 05 Apr 93 18:01:16 GMT\n", False, id="mail-header"),
+        pytest.param(b"", False, id="empty"),
+    ],
+)
+def test_looks_like(head: bytes, expected: bool) -> None:
+    assert looks_like(head) is expected

@@ -1,0 +1,180 @@
+"""Every real corpus, loaded in one go with formats detected: counts, accounting, quarantine, lineage."""
+
+import csv
+import json
+import mailbox
+import random
+import re
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from flows.discover import discover
+from flows.ingest import shards
+from transforms.formats import reread
+from transforms.normalise import normalise
+from transforms.records import Locator, RawRecord
+from warehouse.catalog import TABLES_DIR, commit, connect
+from warehouse.load import load_shard
+from warehouse.schema import Load
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.conftest import CORPORA
+
+    if not CORPORA.is_dir():
+        pytest.skip(f"the developer corpora are not at {CORPORA}")
+    root = tmp_path_factory.mktemp("corpora-warehouse")
+    load = Load("corpora", datetime.now(UTC))
+    reports = [load_shard(shard, root / TABLES_DIR, load) for shard in shards(discover([str(CORPORA)]))]
+    commit(root, [(t, part, r.source_files) for r in reports for t, part in r.parts.items()])
+    return root
+
+
+def _rows(root: Path, sql: str) -> list[tuple]:
+    with connect(root) as connection:
+        return connection.sql(sql).fetchall()
+
+
+def test_documents_per_corpus_and_format(warehouse: Path) -> None:
+    counts = dict(
+        ((source, fmt), n)
+        for source, fmt, n in _rows(
+            warehouse, "SELECT source, source_format, count(*) FROM documents GROUP BY ALL"
+        )
+    )
+    assert counts[("reuters21578", "reuters_sgml")] == 10_000
+    assert counts[("20news_mini", "rfc822")] == 2_000
+    assert counts[("bbc_zitros", "textdump")] == 1_262
+    assert counts[("jsonl_huffpost", "jsonl")] == 4_782
+    assert counts[("mbox_python_dev", "mbox")] == 440
+    assert counts[("rss_nyt_2016", "feed")] == 33
+    assert counts[("warc", "warc")] == 20  # 19 complete responses and the WET conversion
+
+
+def test_csv_rows(warehouse: Path) -> None:
+    per_file = dict(
+        _rows(
+            warehouse,
+            "SELECT regexp_extract(source_file, '[^/]+$'), count(*) FROM documents "
+            "WHERE source_format = 'csv' GROUP BY ALL",
+        )
+    )
+    assert per_file == {"cnbc_headlines.csv": 2_800, "guardian_headlines.csv": 17_800}
+    empty = _rows(
+        warehouse,
+        "SELECT reason, count(*) FROM rejects WHERE source_file LIKE '%cnbc_headlines.csv' GROUP BY ALL",
+    )
+    assert empty == [("empty_text", 280)]
+
+
+def _records_in(path: Path) -> int:
+    """The number of records in a corpus file, counted independently of dumpling's readers."""
+    data = path.read_bytes()
+    if path.suffix == ".sgm":
+        return data.count(b"<REUTERS ")
+    if path.parent.name == "mbox_python_dev":
+        return len(mailbox.mbox(path))
+    if path.name == "HomePage.xml":
+        return data.count(b"<item>")
+    if path.suffix == ".csv":
+        with path.open(newline="", encoding="utf-8") as stream:
+            return sum(1 for row in csv.reader(stream) if row) - 1
+    if path.suffix == ".json":
+        return sum(1 for line in data.splitlines() if line.strip())
+    if "warc" in path.parts:
+        if path.name == "clipped.warc.gz":
+            return 1
+        with path.open("rb") as stream:
+            return sum(1 for _ in ArchiveIterator(stream))
+    return 1
+
+
+def test_every_record_of_every_file_is_accounted_for(warehouse: Path, corpora: Path) -> None:
+    loaded = Counter(
+        dict(
+            _rows(
+                warehouse,
+                "SELECT source_file, count(*) FROM (SELECT source_file FROM documents "
+                "UNION ALL SELECT source_file FROM rejects) GROUP BY ALL",
+            )
+        )
+    )
+    files = [path for path in sorted(corpora.rglob("*")) if path.is_file()]
+    assert len(files) == 3_296 + 2  # MANIFEST.sha256 and SOURCES.md
+    expected = {str(path.resolve()): _records_in(path) for path in files}
+    assert {file: loaded[file] for file in expected} == expected
+    assert set(loaded) == set(expected)
+
+
+def test_excluded_files_are_counted_rejects(warehouse: Path) -> None:
+    excluded = {
+        name
+        for (name,) in _rows(
+            warehouse,
+            "SELECT regexp_extract(source_file, '[^/]+$') FROM rejects WHERE reason = 'skipped_excluded'",
+        )
+    }
+    assert excluded == {"MANIFEST.sha256", "SOURCES.md", "README.txt", "lewis.dtd", "readme.md", "license"}
+
+
+def test_truncated_warc_is_one_clear_reject(warehouse: Path) -> None:
+    rejects = _rows(
+        warehouse,
+        "SELECT reason, message FROM rejects WHERE source_file LIKE '%clipped.warc.gz'",
+    )
+    assert len(rejects) == 1
+    reason, message = rejects[0]
+    assert reason == "truncated"
+    assert message
+
+
+def test_skipped_warc_records_are_counted_by_type(warehouse: Path) -> None:
+    reasons = dict(
+        _rows(warehouse, "SELECT reason, count(*) FROM rejects WHERE source_format = 'warc' GROUP BY ALL")
+    )
+    assert reasons == {
+        "skipped_warc_request": 21,
+        "skipped_warc_warcinfo": 7,
+        "skipped_warc_metadata": 18,
+        "skipped_warc_revisit": 1,
+        "truncated": 1,
+    }
+    assert sum(reasons.values()) + 20 == 68
+
+
+def test_documents_can_be_read_again_from_their_locator(warehouse: Path) -> None:
+    rows = _rows(
+        warehouse,
+        "SELECT source_format, source_file, source_member, record_index, byte_offset, content_hash "
+        "FROM documents",
+    )
+    by_format: dict[str, list[tuple]] = {}
+    for row in rows:
+        by_format.setdefault(row[0], []).append(row)
+    assert set(by_format) == {"reuters_sgml", "rfc822", "textdump", "jsonl", "mbox", "feed", "csv", "warc"}
+    chooser = random.Random(20190305)
+    for source_format, candidates in by_format.items():
+        for _, file, member, index, offset, content_hash in chooser.sample(
+            candidates, min(5, len(candidates))
+        ):
+            record = reread(Locator(file, index, offset, member), source_format)
+            assert isinstance(record, RawRecord), (file, index)
+            document = normalise(record, "reread")
+            assert document.content_hash == content_hash, (source_format, file, index, offset)
+
+
+def test_no_text_has_replacement_characters_the_source_lacks(warehouse: Path) -> None:
+    with_fffd = _rows(warehouse, "SELECT source_file FROM documents WHERE contains(text, '\ufffd')")
+    assert {re.sub(r".*/", "", file) for (file,) in with_fffd} <= {"104474", "104984"}  # U+FFFD in the bytes
+
+
+def test_rejects_have_reasons_and_excerpts(warehouse: Path) -> None:
+    bad = _rows(warehouse, "SELECT * FROM rejects WHERE reason = '' OR message = ''")
+    assert bad == []
+    summary = json.dumps(dict(_rows(warehouse, "SELECT reason, count(*) FROM rejects GROUP BY ALL")))
+    assert "read_error" not in summary, summary

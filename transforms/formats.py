@@ -1,0 +1,146 @@
+"""Every dump format dumpling reads: recognised by content, read as a stream of records.
+
+Adding a format: a module in `transforms/readers/` with `FORMAT`, `looks_like(head) -> bool` and a generator
+`read_<format>(stream, origin)`, registered in FORMATS below (the order is the order of detection).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import lzma
+import tarfile
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import BinaryIO
+
+import zstandard
+
+from transforms.containers import open_streams
+from transforms.fields import FieldMapping
+from transforms.readers import csv_table, feed, jsonl, mbox, message, reuters_sgml, textdump, warc
+from transforms.records import EXCERPT_BYTES, Locator, Origin, RawRecord, Rejection
+
+Record = RawRecord | Rejection
+Reader = Callable[[BinaryIO, Origin], Iterator[Record]]
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    name: str
+    read: Callable[..., Iterator[Record]]
+    looks_like: Callable[[bytes], bool]
+    mapped: bool = False
+    # Re-reads the record at a locator from the start of the stream, where seeking to its byte offset
+    # is not enough (a CSV row needs the header; a feed item needs the document around it).
+    read_one: Callable[[BinaryIO, Origin, Locator, FieldMapping | None], Record] | None = None
+
+
+def _csv_row(stream: BinaryIO, origin: Origin, locator: Locator, mapping: FieldMapping | None) -> Record:
+    rows = csv_table.read_csv_at(stream, origin, locator.byte_offset, locator.record_index, mapping)
+    return next(iter(rows))
+
+
+def _feed_item(stream: BinaryIO, origin: Origin, locator: Locator, mapping: FieldMapping | None) -> Record:
+    return feed.read_feed_item(stream, origin, locator.record_index)
+
+
+FORMATS: dict[str, Format] = {
+    fmt.name: fmt
+    for fmt in [
+        Format(warc.FORMAT, warc.read_warc, warc.looks_like),
+        Format(reuters_sgml.FORMAT, reuters_sgml.read_reuters_sgml, reuters_sgml.looks_like),
+        Format(feed.FORMAT, feed.read_feed, feed.looks_like, read_one=_feed_item),
+        Format(mbox.FORMAT, mbox.read_mbox, mbox.looks_like),
+        Format(message.FORMAT, message.read_message, message.looks_like),
+        Format(jsonl.FORMAT, jsonl.read_jsonl, jsonl.looks_like, mapped=True),
+        Format(csv_table.FORMAT, csv_table.read_csv, csv_table.looks_like, mapped=True, read_one=_csv_row),
+        Format(textdump.FORMAT, textdump.read_textdump, textdump.looks_like),
+    ]
+}
+# Damage found while a stream is read, rather than a reader's own verdict on one record.
+_DAMAGE: tuple[type[BaseException], ...] = (
+    OSError,
+    zlib.error,
+    lzma.LZMAError,
+    zstandard.ZstdError,
+    tarfile.TarError,
+    zipfile.BadZipFile,
+)
+
+
+def detect_format(head: bytes) -> str | None:
+    """The format of a stream from its first bytes; any other text is a text dump; binary is None."""
+    for fmt in FORMATS.values():
+        if fmt.looks_like(head):
+            return fmt.name
+    return None if b"\x00" in head else textdump.FORMAT
+
+
+def _reader(source_format: str, mapping: FieldMapping | None) -> Reader:
+    fmt = FORMATS[source_format]
+    return partial(fmt.read, mapping=mapping) if fmt.mapped else fmt.read
+
+
+def read_path(
+    path: Path, source_format: str | None = None, mapping: FieldMapping | None = None
+) -> Iterator[Record]:
+    """Every record of the file at `path` (of each archive member, if it is an archive).
+
+    A stream of no known format is one `unsupported_format` rejection; a stream that breaks while it
+    is read keeps the records read before the damage and ends with one `truncated` or `corrupt_file`
+    rejection.
+    """
+    if source_format is not None and source_format not in FORMATS:
+        raise ValueError(f"unknown format {source_format!r}; known: {', '.join(FORMATS)}")
+    origin, count = Origin(str(path)), 0
+    try:
+        for origin, head, stream in open_streams(path):
+            count = 0
+            name = source_format or detect_format(head)
+            if name is None:
+                yield Rejection(
+                    origin.at(0, 0),
+                    "unknown",
+                    "unsupported_format",
+                    "not a format dumpling reads (binary content)",
+                    head[:EXCERPT_BYTES],
+                )
+                continue
+            for record in _reader(name, mapping)(stream, origin):
+                yield record
+                count += 1
+    except EOFError as error:
+        yield _damaged(origin, count, "truncated", f"the file ends early: {error}")
+    except _DAMAGE as error:
+        yield _damaged(origin, count, "corrupt_file", f"{type(error).__name__}: {error}")
+
+
+def _damaged(origin: Origin, index: int, reason: str, message: str) -> Rejection:
+    return Rejection(origin.at(index, -1), "unknown", reason, message, b"")
+
+
+def skip_bytes(stream: BinaryIO, count: int) -> None:
+    while count > 0:
+        chunk = stream.read(min(count, 1 << 20))
+        if not chunk:
+            raise EOFError("the stream ends before the record's offset")
+        count -= len(chunk)
+
+
+def reread(locator: Locator, source_format: str, mapping: FieldMapping | None = None) -> Record:
+    """The record at `locator`, read again from its file using nothing but the locator."""
+    for origin, _, stream in open_streams(Path(locator.source_file)):
+        if origin.source_member != locator.source_member:
+            continue
+        fmt = FORMATS[source_format]
+        if fmt.read_one is not None:
+            record = fmt.read_one(stream, origin, locator, mapping)
+        else:
+            skip_bytes(stream, locator.byte_offset)
+            record = next(iter(_reader(source_format, mapping)(stream, origin)))
+        return dataclasses.replace(record, locator=locator)
+    raise LookupError(f"no member {locator.source_member!r} in {locator.source_file}")

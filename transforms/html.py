@@ -1,0 +1,375 @@
+"""HTML pages to text: the page's main text and its metadata, by trafilatura.
+
+    extract_html(payload_bytes, "https://an.wikipedia.org/wiki/Escopete", "utf-8")
+    -> ExtractedPage(text="Escopete\\n\\nEscopete ye un municipio ...", title="Escopete - Biquipedia, ...",
+                     date="2008-07-04", sitename="Wikimedia Foundation, Inc.", language="an", ...)
+
+Bytes are decoded here, never by trafilatura (its guesses fall back to inserting U+FFFD):
+
+- a byte-order mark decides;
+- else the declared charset, from the HTTP header, or else from the page's own `<meta charset>`,
+  `<meta http-equiv="Content-Type">` or `<?xml encoding?>`, read as browsers do: a label names the
+  superset that browsers decode it as (gb2312 and gbk as gb18030, iso-8859-1 and us-ascii as cp1252,
+  big5 as big5hkscs, shift_jis as cp932, euc-kr as cp949, ...); an unknown label counts as none;
+- bytes that are valid UTF-8 are UTF-8 whatever the label says (a mislabelled UTF-8 page is common,
+  a non-UTF-8 page whose non-ASCII bytes all happen to form valid UTF-8 is not), except under a label
+  that is not ASCII-compatible (UTF-16, ISO-2022-JP);
+- with no usable label, UTF-8 with `transforms.encoding.decode_text`'s cp1252 fallback;
+- bytes that the declared charset cannot decode are decoded as cp1252 one by one (`<codec>+cp1252`),
+  so no U+FFFD is ever produced that is not in the source.
+
+trafilatura finds the main text (balanced mode, which retries with recall settings when the first
+extraction covers little of the page; precision mode drops whole pages, recall mode keeps more
+boilerplate) and the metadata. Its date is the page's own: markup, structured data or the URL
+(htmldate without its extensive free-text search, which guesses from copyright lines and the
+like); nothing is taken from the time the page was fetched. When trafilatura finds no main text,
+the page's whole visible text is used instead, so a page with text is never lost.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import trafilatura
+from lxml import etree  # type: ignore[import-untyped,unused-ignore]
+from lxml import html as lxml_html  # type: ignore[import-untyped,unused-ignore]
+from lxml.html import HtmlElement  # type: ignore[import-untyped,unused-ignore]
+from trafilatura.settings import Document
+
+from transforms.encoding import UTF8, decode_text
+
+# trafilatura and the libraries it calls log every page they discard or find odd; none of that is
+# actionable here, and a crawl has many such pages.
+for _name in ("trafilatura", "htmldate", "courlan", "justext", "readability"):
+    logging.getLogger(_name).setLevel(logging.CRITICAL)
+
+EXTRACTION_MAIN = "trafilatura"
+EXTRACTION_VISIBLE_TEXT = "visible_text"
+
+# htmldate: the publication date rather than the last modification, and only from markup, structured
+# data and the URL (extensive search also reads free text, e.g. "© 2019" becomes 2019-01-01).
+_DATE_PARAMS: dict[str, Any] = {"original_date": True, "extensive_search": False}
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedPage:
+    """What one HTML page holds. `text` has one paragraph (block) per blank-line-separated run, and is
+    empty only for a page whose sole text is its title.
+
+    `encoding` is the decoding used (`utf-8`, `gb18030`, `cp1251`, `utf-8+cp1252`, ...), None when the
+    page was given as text. `date` is the page's own date as `YYYY-MM-DD`. `url` is the page's own
+    idea of its address (its canonical link or `og:url`), else the URL it was fetched from.
+    `language` is the language the page declares (`<html lang>`, `Content-Language` meta), as
+    written. `extraction` says where the text came from: `trafilatura` (the main text) or
+    `visible_text` (all the page's visible text, when no main text was found).
+    """
+
+    text: str
+    encoding: str | None
+    extraction: str
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None
+    url: str | None = None
+    sitename: str | None = None
+    language: str | None = None
+
+
+# --- decoding ---------------------------------------------------------------------------------------
+
+_FALLBACK_HANDLER = "dumpling-html-cp1252-fallback"
+_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    return "".join(chr(b) if b in _CP1252_UNDEFINED else bytes([b]).decode("cp1252") for b in bad), error.end
+
+
+codecs.register_error(_FALLBACK_HANDLER, _cp1252_fallback)
+
+# Labels Python does not know, by the codec browsers use for them.
+_LABEL_ALIASES = {
+    "x-gbk": "gb18030",
+    "gb_2312-80": "gb18030",
+    "x-sjis": "cp932",
+    "windows-31j": "cp932",
+    "ms_kanji": "cp932",
+    "csshiftjis": "cp932",
+    "windows-874": "cp874",
+    "x-mac-roman": "mac_roman",
+    "x-mac-cyrillic": "mac_cyrillic",
+    "x-mac-ukrainian": "mac_cyrillic",
+    "iso-8859-8-i": "iso8859_8",
+    "csiso88598i": "iso8859_8",
+    "x-euc-jp": "euc_jp",
+    "x-cp1250": "cp1250",
+    "x-cp1251": "cp1251",
+    "x-cp1252": "cp1252",
+    "unicode-1-1-utf-8": "utf-8",
+    "unicode11utf8": "utf-8",
+    "unicode20utf8": "utf-8",
+    "x-unicode20utf8": "utf-8",
+}
+# Codecs (by Python's name) whose bytes browsers decode with a superset.
+_SUPERSETS = {
+    "ascii": "cp1252",
+    "iso8859-1": "cp1252",
+    "iso8859-9": "cp1254",
+    "iso8859-11": "cp874",
+    "tis-620": "cp874",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "big5": "big5hkscs",
+    "shift_jis": "cp932",
+    "euc_kr": "cp949",
+}
+# The encodings of the WHATWG Encoding Standard, by Python's codec names: a label naming any other
+# codec (base64, rot13, unicode-escape, idna, ...) is not a charset a page can have.
+_ALLOWED = frozenset(
+    codecs.lookup(name).name
+    for name in [
+        "utf-8",
+        "utf-16",
+        "utf-16-le",
+        "utf-16-be",
+        "cp866",
+        *(f"iso8859_{n}" for n in (2, 3, 4, 5, 6, 7, 8, 10, 13, 14, 15, 16)),
+        "koi8_r",
+        "koi8_u",
+        "mac_roman",
+        "mac_cyrillic",
+        "cp874",
+        *(f"cp{n}" for n in range(1250, 1259)),
+        "gb18030",
+        "big5hkscs",
+        "euc_jp",
+        "iso2022_jp",
+        "cp932",
+        "cp949",
+    ]
+)
+_UTF16 = frozenset(codecs.lookup(name).name for name in ("utf-16", "utf-16-le", "utf-16-be"))
+# Encodings whose bytes are not ASCII for ASCII text: valid UTF-8 says nothing against them.
+_ASCII_INCOMPATIBLE = _UTF16 | {codecs.lookup("iso2022_jp").name}
+_CP1252 = codecs.lookup("cp1252").name
+_BOMS = [(codecs.BOM_UTF8, UTF8), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")]
+
+_SNIFF_BYTES = 16 * 1024
+_META_CHARSET = re.compile(rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9_.:+-]+)""", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9_.:+-]+)""", re.IGNORECASE)
+
+
+def charset_codec(label: str | None, *, from_meta: bool = False) -> str | None:
+    """The Python codec to decode a page labelled `label` with; None for no label or an unknown one.
+
+    A label inside the page (`from_meta`) cannot be UTF-16: the page was read as ASCII to find it.
+    """
+    if not label:
+        return None
+    label = label.strip().strip("\"'").strip().lower()
+    try:
+        name = codecs.lookup(_LABEL_ALIASES.get(label, label)).name
+    except LookupError:
+        return None
+    name = _SUPERSETS.get(name, name)
+    if name not in _ALLOWED:
+        return None
+    return UTF8 if from_meta and name in _UTF16 else name
+
+
+def sniff_charset(data: bytes) -> str | None:
+    """The charset label that the page's start declares (`<meta>` or XML declaration), as written."""
+    head = data[:_SNIFF_BYTES]
+    match = _XML_ENCODING.match(head) or _META_CHARSET.search(head)
+    return match.group(1).decode("ascii") if match else None
+
+
+def decode_html(data: bytes, declared_charset: str | None = None, *, sniff: bool = True) -> tuple[str, str]:
+    """The text of a page's bytes and the decoding used (see the module docstring for the rules).
+
+    `declared_charset` is the label from the HTTP header; `sniff` also reads the page's own label.
+    """
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return decode_text(data) if name == UTF8 else _decode_as(data[len(bom) :], name)
+    codec = charset_codec(declared_charset)
+    if codec is None and sniff:
+        codec = charset_codec(sniff_charset(data), from_meta=True)
+    if codec in _ASCII_INCOMPATIBLE:
+        return _decode_as(data, codec)
+    try:
+        return data.decode(UTF8), UTF8
+    except UnicodeDecodeError:
+        pass
+    if codec is None or codec == UTF8:
+        return decode_text(data)
+    return _decode_as(data, codec)
+
+
+def _decode_as(data: bytes, codec: str) -> tuple[str, str]:
+    if codec == _CP1252:  # browsers decode its five undefined bytes as the Latin-1 characters too
+        return data.decode(codec, errors=_FALLBACK_HANDLER), codec
+    try:
+        return data.decode(codec), codec
+    except UnicodeDecodeError:
+        return data.decode(codec, errors=_FALLBACK_HANDLER), f"{codec}+cp1252"
+
+
+# --- text ---------------------------------------------------------------------------------------------
+
+
+# A line of a rendered table that holds no text: `|---|---|`, `|  |  |`.
+_EMPTY_TABLE_LINE = re.compile(r"[\s|:-]*")
+
+
+def _paragraphs(lines: str) -> str:
+    """trafilatura's text has one block per line: the blocks, separated by blank lines."""
+    kept = (line.strip() for line in lines.splitlines())
+    return "\n\n".join(line for line in kept if not _EMPTY_TABLE_LINE.fullmatch(line))
+
+
+# fmt: off
+# Elements whose content is never shown.
+_INVISIBLE = frozenset([
+    "head", "script", "style", "noscript", "template", "svg", "math", "canvas", "iframe", "object",
+    "embed", "audio", "video", "select", "datalist",
+])
+# Elements that start and end a block of text.
+_BLOCKS = frozenset([
+    "address", "article", "aside", "blockquote", "body", "br", "caption", "center", "dd", "details",
+    "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form",
+    "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html", "legend", "li", "main",
+    "menu", "nav", "ol", "option", "p", "pre", "section", "summary", "table", "tbody", "tfoot",
+    "thead", "tr", "ul",
+])
+# fmt: on
+# Elements shown side by side, apart.
+_CELLS = frozenset(["td", "th"])
+_BREAK = "\n\n"
+
+
+def visible_text(tree: HtmlElement) -> str:
+    """All the text a browser would show, one paragraph per block element, whitespace collapsed."""
+    pieces: list[str] = []
+    hidden_depth = 0  # > 0 inside an invisible element
+    for event, element in etree.iterwalk(tree, events=("start", "end", "comment", "pi")):
+        if event in ("comment", "pi"):
+            if hidden_depth == 0 and element.tail:
+                pieces.append(element.tail)
+            continue
+        tag = element.tag.lower() if isinstance(element.tag, str) else ""
+        if tag in _INVISIBLE:
+            hidden_depth += 1 if event == "start" else -1
+        elif hidden_depth == 0:
+            if tag in _BLOCKS:
+                pieces.append(_BREAK)
+            elif tag in _CELLS:
+                pieces.append(" ")
+            if event == "start" and element.text:
+                pieces.append(element.text)
+        if event == "end" and hidden_depth == 0 and element.tail and element is not tree:
+            pieces.append(element.tail)
+    blocks = (" ".join(block.split()) for block in "".join(pieces).split(_BREAK))
+    return "\n\n".join(block for block in blocks if block)
+
+
+# --- extraction ---------------------------------------------------------------------------------------
+
+
+def _parse(text: str) -> HtmlElement | None:
+    tree = trafilatura.load_html(text)
+    if tree is not None:
+        return tree
+    # trafilatura refuses what does not look like a whole page (a bare fragment): lxml takes it.
+    try:
+        return lxml_html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+# A language tag (BCP 47, loosely): `en`, `zh-CN`, `de_CH`, `sr-Latn-RS`.
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
+
+
+def _language_tag(value: str | None) -> str | None:
+    """The first tag of a declared language list, unless it is no tag (pages declare `UTF-8` too)."""
+    first = (value or "").split(",")[0].strip()
+    if not _LANGUAGE_TAG.fullmatch(first) or charset_codec(first) is not None:
+        return None
+    return first
+
+
+def declared_language(tree: HtmlElement) -> str | None:
+    """The language the page says it is in: `<html lang>` (or `xml:lang`), else a Content-Language meta."""
+    root = tree.getroottree().getroot()
+    for attribute in ("lang", "xml:lang", "{http://www.w3.org/XML/1998/namespace}lang"):
+        tag = _language_tag(root.get(attribute))
+        if tag:
+            return tag
+    for meta in root.iter("meta"):
+        if (meta.get("http-equiv") or "").strip().lower() == "content-language":
+            tag = _language_tag(meta.get("content"))
+            if tag:
+                return tag
+    return None
+
+
+def _clean(value: str | None) -> str | None:
+    value = " ".join(value.split()) if value else ""
+    return value or None
+
+
+def extract_html(
+    html: bytes | str, url: str | None = None, declared_charset: str | None = None
+) -> ExtractedPage | None:
+    """The main text and metadata of one page; None only when the page has no text at all.
+
+    A page whose only text is its title gives an empty `text` and the title.
+    """
+    if isinstance(html, bytes):
+        text, encoding = decode_html(html, declared_charset)
+    else:
+        text, encoding = html, None
+    if not text.strip():
+        return None
+    tree = _parse(text)
+    if tree is None:
+        return None
+    metadata = trafilatura.extract_metadata(tree, default_url=url, date_config=_DATE_PARAMS)
+    # bare_extraction copies a tree it is given, so `tree` stays whole for the fallback below.
+    document = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_links=False,
+        include_formatting=False,
+        deduplicate=False,
+        with_metadata=False,
+    )
+    body = _paragraphs(document.text or "") if isinstance(document, Document) else ""
+    extraction = EXTRACTION_MAIN
+    if not body:
+        body, extraction = visible_text(tree), EXTRACTION_VISIBLE_TEXT
+    title = _clean(metadata.title)
+    if not body and not title:
+        return None
+    return ExtractedPage(
+        text=body,
+        encoding=encoding,
+        extraction=extraction,
+        title=title,
+        author=_clean(metadata.author),
+        date=metadata.date or None,
+        url=_clean(metadata.url),
+        sitename=_clean(metadata.sitename),
+        language=declared_language(tree),
+    )
