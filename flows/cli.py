@@ -11,10 +11,6 @@ import flows  # noqa: F401  (sets Prefect's environment before anything imports 
 from flows.discover import DEFAULT_EXCLUDES, InputError, discover
 from flows.output import OUTPUT_FORMATS, PRINTERS
 from flows.settings import default_warehouse
-from transforms.fields import parse_mapping
-from transforms.formats import FORMATS
-
-FORMAT_NAMES = list(FORMATS)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,7 +24,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("--source", help="source name for every file (default: the dump's folder name)")
     ingest.add_argument(
-        "--format", dest="source_format", choices=FORMAT_NAMES, help="read every file as this format"
+        "--format",
+        dest="source_format",
+        metavar="NAME",
+        help="read every file as this format instead of detecting it (warc, reuters_sgml, feed, mbox, "
+        "rfc822, jsonl, csv, textdump)",
     )
     ingest.add_argument(
         "--map",
@@ -60,10 +60,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    from transforms.fields import parse_mapping
+    from transforms.formats import FORMATS  # the readers are imported only when something is read
+
     try:
         discover(args.paths)
         if args.field_mapping:
             parse_mapping(args.field_mapping)
+        if args.source_format and args.source_format not in FORMATS:
+            raise ValueError(f"unknown format {args.source_format!r}; known: {', '.join(FORMATS)}")
     except (InputError, ValueError) as error:
         print(f"dumpling: {error}", file=sys.stderr)
         return 2

@@ -89,3 +89,17 @@ def test_ingest_of_a_missing_path_fails_before_any_flow_runs(tmp_path: Path, cap
     assert code == 2
     assert "missing: no such file or folder" in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        pytest.param(["--format", "xml"], "unknown format 'xml'; known: warc, reuters_sgml", id="format"),
+        pytest.param(["--map", "bogus=x"], "unknown field 'bogus'", id="mapping"),
+    ],
+)
+def test_ingest_refuses_bad_options_before_any_flow_runs(tmp_path: Path, capsys, option, message) -> None:
+    code, _, err = _run(capsys, "ingest", str(VARIANTS), "--warehouse", str(tmp_path), *option)
+    assert code == 2
+    assert message in err
+    assert list(tmp_path.iterdir()) == []
