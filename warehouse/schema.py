@@ -14,16 +14,22 @@ SCHEMA_VERSION = "1"
 
 _HEADERS = pa.map_(pa.string(), pa.list_(pa.string()))
 _UTC_MICROS = pa.timestamp("us", tz="UTC")
+# Where a row came from: with these, any row of any table leads back to the bytes it was read from.
+_LINEAGE = [
+    pa.field("source", pa.string(), nullable=False),
+    pa.field("source_file", pa.string(), nullable=False),
+    pa.field("source_member", pa.string()),
+    pa.field("record_index", pa.int64(), nullable=False),
+    pa.field("byte_offset", pa.int64(), nullable=False),
+    pa.field("source_format", pa.string(), nullable=False),
+]
+# Which load wrote the row, and when.
+_LOADED_BY = [pa.field("run_id", pa.string()), pa.field("ingested_at", _UTC_MICROS)]
 
 DOCUMENTS = pa.schema(
     [
         pa.field("doc_id", pa.string(), nullable=False),
-        pa.field("source", pa.string(), nullable=False),
-        pa.field("source_file", pa.string(), nullable=False),
-        pa.field("source_member", pa.string()),
-        pa.field("record_index", pa.int64(), nullable=False),
-        pa.field("byte_offset", pa.int64(), nullable=False),
-        pa.field("source_format", pa.string(), nullable=False),
+        *_LINEAGE,
         pa.field("encoding", pa.string(), nullable=False),
         pa.field("url", pa.string()),
         pa.field("canonical_url", pa.string()),
@@ -45,32 +51,25 @@ DOCUMENTS = pa.schema(
         pa.field("duplicate_of", pa.string()),
         pa.field("near_duplicate_cluster", pa.string()),
         pa.field("headers", _HEADERS),
-        pa.field("run_id", pa.string()),
-        pa.field("ingested_at", _UTC_MICROS),
+        *_LOADED_BY,
     ],
     metadata={"dumpling.table": "documents", "dumpling.schema_version": SCHEMA_VERSION},
 )
 
 REJECTS = pa.schema(
     [
-        pa.field("source", pa.string(), nullable=False),
-        pa.field("source_file", pa.string(), nullable=False),
-        pa.field("source_member", pa.string()),
-        pa.field("record_index", pa.int64(), nullable=False),
-        pa.field("byte_offset", pa.int64(), nullable=False),
-        pa.field("source_format", pa.string(), nullable=False),
+        *_LINEAGE,
         pa.field("reason", pa.string(), nullable=False),
         pa.field("message", pa.string(), nullable=False),
         pa.field("raw_excerpt", pa.binary(), nullable=False),
-        pa.field("run_id", pa.string()),
-        pa.field("ingested_at", _UTC_MICROS),
+        *_LOADED_BY,
     ],
     metadata={"dumpling.table": "rejects", "dumpling.schema_version": SCHEMA_VERSION},
 )
 
 TABLES: dict[str, pa.Schema] = {"documents": DOCUMENTS, "rejects": REJECTS}
-# Columns the load fills in, not the record: which run wrote the row, and when.
-LOAD_COLUMNS = ("run_id", "ingested_at")
+# Columns the load fills in, not the record.
+LOAD_COLUMNS = tuple(field.name for field in _LOADED_BY)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
