@@ -178,3 +178,44 @@ def test_rejects_have_reasons_and_excerpts(warehouse: Path) -> None:
     assert bad == []
     summary = json.dumps(dict(_rows(warehouse, "SELECT reason, count(*) FROM rejects GROUP BY ALL")))
     assert "read_error" not in summary, summary
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        pytest.param("source_format = 'reuters_sgml'", id="reuters"),
+        pytest.param("source_format = 'rfc822'", id="newsgroups"),
+        pytest.param("source_format = 'mbox'", id="mbox"),
+        pytest.param("source_format = 'feed'", id="rss"),
+        pytest.param("source_format = 'jsonl'", id="huffpost"),
+        pytest.param("source_file LIKE '%cnbc_headlines.csv'", id="cnbc"),
+        pytest.param("source_file LIKE '%guardian_headlines.csv'", id="guardian"),
+    ],
+)
+def test_every_dated_corpus_document_has_its_date(warehouse: Path, where: str) -> None:
+    ((total, dated),) = _rows(warehouse, f"SELECT count(*), count(published_at) FROM documents WHERE {where}")
+    assert total > 0
+    assert dated == total
+
+
+def test_guardian_month_only_rows_have_month_precision(warehouse: Path) -> None:
+    rows = _rows(
+        warehouse,
+        "SELECT date_raw, date_precision, published_date::VARCHAR, count(*) FROM documents "
+        "WHERE source_file LIKE '%guardian_headlines.csv' AND date_precision = 'month' GROUP BY ALL",
+    )
+    assert sorted(rows) == [("Apr-18", "month", "2018-04-01", 20), ("Jul-18", "month", "2018-07-01", 20)]
+
+
+def test_dates_fall_in_each_corpus_period(warehouse: Path) -> None:
+    ranges = dict(
+        (fmt, (low, high))
+        for fmt, low, high in _rows(
+            warehouse,
+            "SELECT source_format, min(published_date)::VARCHAR, max(published_date)::VARCHAR "
+            "FROM documents WHERE source_format IN ('reuters_sgml', 'jsonl', 'feed') GROUP BY ALL",
+        )
+    )
+    assert ranges["reuters_sgml"][0] >= "1987-02-26" and ranges["reuters_sgml"][1] <= "1987-03-31"
+    assert ranges["jsonl"] == ("2018-02-28", "2018-05-26")
+    assert ranges["feed"] == ("2016-02-25", "2016-12-08")  # one item is from February

@@ -2,25 +2,66 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from transforms.dates import parse_iso_partial_date
+from transforms.dates import parse_date
+
+
+def _utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
-    ("raw", "expected", "precision"),
+    ("raw", "published_at", "precision"),
     [
-        pytest.param("2019-03-05", date(2019, 3, 5), "day", id="day"),
-        pytest.param("2019-12", date(2019, 12, 1), "month", id="month-only"),
-        pytest.param("2019", date(2019, 1, 1), "year", id="year-only"),
-        pytest.param(" 2019-3-5 ", date(2019, 3, 5), "day", id="unpadded-and-spaced"),
-        pytest.param("2020-02-29", date(2020, 2, 29), "day", id="leap-day"),
+        pytest.param("2019-03-05", _utc(2019, 3, 5), "day", id="iso-day"),
+        pytest.param("2019-12", _utc(2019, 12, 1), "month", id="iso-month-only"),
+        pytest.param("2019", _utc(2019, 1, 1), "year", id="iso-year-only"),
+        pytest.param(" 2019-3-5 ", _utc(2019, 3, 5), "day", id="iso-unpadded-and-spaced"),
+        pytest.param("2020-02-29", _utc(2020, 2, 29), "day", id="leap-day"),
+        pytest.param("Thu, 08 Dec 2016 16:39:53 GMT", _utc(2016, 12, 8, 16, 39, 53), "second", id="rfc822"),
+        pytest.param(
+            "Mon, 05 Apr 93 18:01:16 GMT", _utc(1993, 4, 5, 18, 1, 16), "second", id="two-digit-year"
+        ),
+        pytest.param("5 Apr 93 21:07:34 GMT", _utc(1993, 4, 5, 21, 7, 34), "second", id="no-weekday"),
+        pytest.param(
+            "Fri, 16 Apr 1993 14:23:46 -0400", _utc(1993, 4, 16, 18, 23, 46), "second", id="numeric-offset"
+        ),
+        pytest.param("23 Apr 1993 00:27 PDT", _utc(1993, 4, 23, 7, 27), "second", id="no-seconds-pdt"),
+        pytest.param(
+            "Wed, 21 Apr 1993 23:00:52", _utc(1993, 4, 21, 23, 0, 52), "second", id="no-zone-is-utc"
+        ),
+        pytest.param(
+            "Wed, 21 Apr 1993 08:28:50 +02", _utc(1993, 4, 21, 6, 28, 50), "second", id="truncated-offset"
+        ),
+        pytest.param(
+            "Sun, 18 Apr 93 13:35:23 EDT(-0400)", _utc(1993, 4, 18, 17, 35, 23), "second", id="zone-comment"
+        ),
+        pytest.param(
+            "Fri, 16 Apr 1993 10:58:59  PST", _utc(1993, 4, 16, 18, 58, 59), "second", id="double-space"
+        ),
+        pytest.param("6 Apr 1993 15:36 EST  ", _utc(1993, 4, 6, 20, 36), "second", id="trailing-spaces"),
+        pytest.param(
+            "Tue, 01 Nov 2016 09:30:00 +0100 (CET)", _utc(2016, 11, 1, 8, 30), "second", id="mail-comment"
+        ),
+        pytest.param("26-FEB-1987 15:01:01.79", _utc(1987, 2, 26, 15, 1, 1), "second", id="reuters"),
+        pytest.param(" 5-MAR-1987 09:15:05.40", _utc(1987, 3, 5, 9, 15, 5), "second", id="reuters-padded"),
+        pytest.param(
+            "3-MAR-1987  09:15:05.40", _utc(1987, 3, 3, 9, 15, 5), "second", id="reuters-double-space"
+        ),
+        pytest.param(
+            " 7:51  PM ET Fri, 17 July 2020", _utc(2020, 7, 17, 23, 51), "second", id="cnbc-summer-et"
+        ),
+        pytest.param("10:03  AM ET Tue,  7 Jan 2020", _utc(2020, 1, 7, 15, 3), "second", id="cnbc-winter-et"),
+        pytest.param("12:15  AM ET Mon, 6 July 2020", _utc(2020, 7, 6, 4, 15), "second", id="cnbc-midnight"),
+        pytest.param("18-Jul-20", _utc(2020, 7, 18), "day", id="guardian-day"),
+        pytest.param("9-Jul-20", _utc(2020, 7, 9), "day", id="guardian-one-digit-day"),
+        pytest.param("Jul-18", _utc(2018, 7, 1), "month", id="guardian-month-only"),
     ],
 )
-def test_parses(raw: str, expected: date, precision: str) -> None:
-    parsed = parse_iso_partial_date(raw)
+def test_parses(raw: str, published_at: datetime, precision: str) -> None:
+    parsed = parse_date(raw)
     assert parsed is not None
-    assert parsed.published_date == expected
-    assert parsed.precision == precision
-    assert parsed.published_at == datetime(expected.year, expected.month, expected.day, tzinfo=UTC)
+    assert (parsed.published_at, parsed.precision) == (published_at, precision)
+    assert parsed.published_date == published_at.date()
 
 
 @pytest.mark.parametrize(
@@ -29,10 +70,17 @@ def test_parses(raw: str, expected: date, precision: str) -> None:
         pytest.param("2019-02-29", id="not-a-leap-year"),
         pytest.param("2019-13", id="month-13"),
         pytest.param("2019-00-10", id="month-0"),
+        pytest.param("31-FEB-1987 10:00:00.00", id="reuters-impossible"),
         pytest.param("", id="empty"),
-        pytest.param("05/03/2019", id="other-shape"),
+        pytest.param("yesterday-ish", id="words"),
         pytest.param("2019-03-05x", id="trailing-garbage"),
+        pytest.param("Xyz-18", id="unknown-month"),
     ],
 )
 def test_impossible_or_unknown_is_none(raw: str) -> None:
-    assert parse_iso_partial_date(raw) is None
+    assert parse_date(raw) is None
+
+
+def test_precision_of_a_month_is_its_first_day() -> None:
+    parsed = parse_date("2019-12")
+    assert parsed is not None and parsed.published_date == date(2019, 12, 1)
