@@ -219,3 +219,29 @@ def test_dates_fall_in_each_corpus_period(warehouse: Path) -> None:
     assert ranges["reuters_sgml"][0] >= "1987-02-26" and ranges["reuters_sgml"][1] <= "1987-03-31"
     assert ranges["jsonl"] == ("2018-02-28", "2018-05-26")
     assert ranges["feed"] == ("2016-02-25", "2016-12-08")  # one item is from February
+
+
+def test_rss_links_lose_their_tracking_parameters(warehouse: Path) -> None:
+    rows = _rows(
+        warehouse,
+        "SELECT url, canonical_url, headers['guid'][1], domain FROM documents WHERE source_format = 'feed'",
+    )
+    assert len(rows) == 33
+    assert all("partner=rss" in url and "emc=rss" in url for url, _, _, _ in rows)
+    assert [canonical for _, canonical, _, _ in rows] == [guid for _, _, guid, _ in rows]
+    assert {domain for _, _, _, domain in rows} == {"nytimes.com"}
+
+
+def test_domains_of_web_and_json_documents(warehouse: Path) -> None:
+    domains = dict(
+        _rows(
+            warehouse,
+            "SELECT source_format, list_sort(list(DISTINCT domain)) FROM documents "
+            "WHERE source_format IN ('jsonl', 'warc') GROUP BY ALL",
+        )
+    )
+    # one HuffPost link is broken at the source: https://www.huffingtonpost.comhttps://www.outsports.com/...
+    assert domains["jsonl"] == ["huffingtonpost.com", None]
+    broken = _rows(warehouse, "SELECT url FROM documents WHERE source_format = 'jsonl' AND domain IS NULL")
+    assert [url[:46] for (url,) in broken] == ["https://www.huffingtonpost.comhttps://www.outs"]
+    assert "wikipedia.org" in domains["warc"] and "iana.org" in domains["warc"]

@@ -7,6 +7,7 @@ import hashlib
 from transforms.dates import parse_date
 from transforms.records import Document, Locator, RawRecord, Rejection
 from transforms.text import split_paragraphs
+from transforms.urls import canonical_url, registered_domain
 
 EXCERPT_CHARS = 200
 
@@ -41,6 +42,8 @@ def normalise(record: RawRecord, source: str) -> Document | Rejection:
     date_raw = record.date if record.date is not None else next(iter(record.headers.get("date", [])), None)
     parsed = parse_date(date_raw) if date_raw else None
     authors = _one_line(record.authors)
+    url = _one_line(record.url)
+    canonical = canonical_url(url) if url else None
     return Document(
         doc_id=document_id(record.locator),
         source=source,
@@ -61,7 +64,9 @@ def normalise(record: RawRecord, source: str) -> Document | Rejection:
         date_precision=parsed.precision if parsed else None,
         date_source="header" if parsed else None,
         date_raw=date_raw,
-        url=_one_line(record.url),
+        url=url,
+        canonical_url=canonical,
+        domain=registered_domain(canonical) if canonical else None,
         title=_one_line(record.title),
         authors=[authors] if authors else [],
     )
