@@ -13,11 +13,14 @@ from transforms.records import RawRecord, Rejection
 CORPUS_FORMATS = [
     ("reuters21578/reut2-000.sgm", "reuters_sgml"),
     ("20news_mini/mini_newsgroups/sci.space/61534", "rfc822"),
+    ("20news_mini/mini_newsgroups/alt.atheism/51121", "rfc822"),
     ("bbc_zitros/news/business/lufthansa-flies-back-to-profit.txt", "textdump"),
+    ("bbc_zitros/news/business/banker-loses-sexism-claim.txt", "textdump"),
     ("csv_financial_headlines/cnbc_headlines.csv", "csv"),
     ("csv_financial_headlines/guardian_headlines.csv", "csv"),
     ("jsonl_huffpost/News_Category_Dataset_v2.json", "jsonl"),
     ("mbox_python_dev/1999-10.txt", "mbox"),
+    ("mbox_python_dev/2007-06.txt", "mbox"),
     ("rss_nyt_2016/HomePage.xml", "feed"),
     ("warc/webrecorder-warcio/test/data/example-iana.org-chunked.warc", "warc"),
 ]
@@ -27,6 +30,16 @@ CORPUS_FORMATS = [
 def test_detects_corpus_files_by_content(corpora: Path, relative: str, expected: str) -> None:
     with (corpora / relative).open("rb") as stream:
         assert detect_format(stream.read(HEAD_BYTES)) == expected
+
+
+@pytest.mark.parametrize(("relative", "expected"), CORPUS_FORMATS, ids=[f for _, f in CORPUS_FORMATS])
+def test_only_its_own_detector_claims_a_corpus_file(corpora: Path, relative: str, expected: str) -> None:
+    """Every detector against every sample: no format claims another format's file. Plain text is
+    claimed by none (it is read as a text dump by default)."""
+    with (corpora / relative).open("rb") as stream:
+        head = stream.read(HEAD_BYTES)
+    claimed = {fmt.name for fmt in FORMATS.values() if fmt.looks_like(head)}
+    assert claimed == (set() if expected == "textdump" else {expected})
 
 
 def test_seed_and_binary() -> None:

@@ -316,16 +316,7 @@ def test_looks_like(head: bytes, expected: bool) -> None:
     assert looks_like(head) is expected
 
 
-def test_looks_like_the_csv_corpora_only(corpora: Path) -> None:
+def test_looks_like_the_csv_corpora(corpora: Path) -> None:
+    # that no other format's file looks like this one is checked for every detector in test_formats.py
     assert looks_like((corpora / CNBC).read_bytes()[: 64 * 1024])
     assert looks_like((corpora / GUARDIAN).read_bytes()[: 64 * 1024])
-    for other in [
-        "jsonl_huffpost/News_Category_Dataset_v2.json",
-        "mbox_python_dev/2007-06.txt",
-        "20news_mini/mini_newsgroups/alt.atheism/51121",
-        "reuters21578/reut2-000.sgm",
-        "rss_nyt_2016/HomePage.xml",
-        "bbc_zitros/news/business/banker-loses-sexism-claim.txt",
-        "warc/webrecorder-warcio/test/data/example-iana.org-chunked.warc",
-    ]:
-        assert not looks_like((corpora / other).read_bytes()[: 64 * 1024]), other

@@ -231,15 +231,6 @@ def test_looks_like(head: bytes, expected: bool) -> None:
     assert looks_like(head) is expected
 
 
-def test_looks_like_huffpost_but_not_other_corpora(corpora: Path) -> None:
+def test_looks_like_huffpost(corpora: Path) -> None:
+    # that no other format's file looks like this one is checked for every detector in test_formats.py
     assert looks_like((corpora / HUFFPOST).read_bytes()[: 64 * 1024])
-    for other in [
-        "csv_financial_headlines/cnbc_headlines.csv",
-        "mbox_python_dev/2007-06.txt",
-        "20news_mini/mini_newsgroups/alt.atheism/51121",
-        "reuters21578/reut2-000.sgm",
-        "rss_nyt_2016/HomePage.xml",
-        "bbc_zitros/news/business/banker-loses-sexism-claim.txt",
-        "warc/webrecorder-warcio/test/data/example-iana.org-chunked.warc",
-    ]:
-        assert not looks_like((corpora / other).read_bytes()[: 64 * 1024]), other
