@@ -20,9 +20,10 @@ Bytes are decoded here, never by trafilatura (its guesses fall back to inserting
 
 trafilatura finds the main text (balanced mode, which retries with recall settings when the first
 extraction covers little of the page; precision mode drops whole pages, recall mode keeps more
-boilerplate) and the metadata. Its date is the page's own: markup, structured data or the URL
-(htmldate without its extensive free-text search, which guesses from copyright lines and the
-like); nothing is taken from the time the page was fetched. When trafilatura finds no main text,
+boilerplate) and the metadata. The date is the one the page states about itself, found by htmldate's
+readers of the URL, the `<meta>` headers and JSON-LD only: its other readers take dates from the
+page's text and elements, which on a listing or a page with a sidebar are other articles' dates.
+Nothing is taken from the time the page was fetched. When trafilatura finds no main text,
 the page's whole visible text is used instead, so a page with text is never lost.
 """
 
@@ -35,6 +36,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import trafilatura
+from htmldate.core import examine_header
+from htmldate.extractors import extract_url_date, json_search
+from htmldate.utils import Extractor
+from htmldate.validators import get_max_date, get_min_date
 from lxml import etree  # type: ignore[import-untyped,unused-ignore]
 from lxml import html as lxml_html  # type: ignore[import-untyped,unused-ignore]
 from lxml.html import HtmlElement  # type: ignore[import-untyped,unused-ignore]
@@ -50,8 +55,7 @@ for _name in ("trafilatura", "htmldate", "courlan", "justext", "readability"):
 EXTRACTION_MAIN = "trafilatura"
 EXTRACTION_VISIBLE_TEXT = "visible_text"
 
-# htmldate: the publication date rather than the last modification, and only from markup, structured
-# data and the URL (extensive search also reads free text, e.g. "© 2019" becomes 2019-01-01).
+# htmldate: the publication date rather than the last modification, and no free-text search.
 _DATE_PARAMS: dict[str, Any] = {"original_date": True, "extensive_search": False}
 
 
@@ -326,6 +330,20 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
+def stated_date(tree: HtmlElement, url: str | None) -> str | None:
+    """The date (`YYYY-MM-DD`) a page states about itself: in its URL, its `<meta>` headers or its
+    JSON-LD."""
+    options = Extractor(
+        _DATE_PARAMS["extensive_search"],
+        get_max_date(None),
+        get_min_date(None),
+        _DATE_PARAMS["original_date"],
+        "%Y-%m-%d",
+    )
+    found = extract_url_date(url, options) or examine_header(tree, options) or json_search(tree, options)
+    return str(found) if found else None
+
+
 def extract_html(
     html: bytes | str, url: str | None = None, declared_charset: str | None = None
 ) -> ExtractedPage | None:
@@ -368,7 +386,7 @@ def extract_html(
         extraction=extraction,
         title=title,
         author=_clean(metadata.author),
-        date=metadata.date or None,
+        date=stated_date(tree, url or metadata.url),
         url=_clean(metadata.url),
         sitename=_clean(metadata.sitename),
         language=declared_language(tree),

@@ -100,7 +100,11 @@ class Document:
     domain: str | None = None
     title: str | None = None
     authors: list[str] = field(default_factory=list)
+    agencies: list[str] = field(default_factory=list)
     language: str | None = None
     language_score: float | None = None
+    boilerplate: list[str] = field(default_factory=list)
+    quoted_text: str | None = None
+    signature: str | None = None
     duplicate_of: str | None = None
     near_duplicate_cluster: str | None = None

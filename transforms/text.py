@@ -1,9 +1,13 @@
-"""Body text normalisation: Unicode NFC, clean paragraphs, single spaces, crawler artefacts repaired."""
+"""Text normalisation: entities decoded, mojibake repaired, Unicode NFC, control characters dropped,
+clean paragraphs with single spaces, crawler artefacts repaired."""
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
+
+import ftfy
 
 # Control characters carry no text. Tab, newlines and the other whitespace controls become spaces
 # or paragraph breaks below, so they are kept until then.
@@ -17,12 +21,34 @@ _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
 _WHITESPACE_RUN = re.compile(r"\s+")
 # Tokenising crawlers detach the possessive: "TRT World 's Sara Firth".
 _DETACHED_POSSESSIVE = re.compile(r"(?<=\w) (['’]s)(?![\w'’])")
+# Only complete references, with their semicolon: "AT&T", "&copy" or "^&#@$" stay as written.
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# UTF-8 read as Windows-1252 or Latin-1: a lead byte (Â..ô) followed by a continuation byte as
+# either code page shows it. Cheap to find; ftfy then decides whether it really is mojibake.
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
+
+
+def decode_entities(text: str) -> str:
+    """HTML/SGML character references decoded; one that names a control character is dropped later."""
+    return _ENTITY.sub(lambda match: html.unescape(match.group()), text) if "&" in text else text
+
+
+def repair_mojibake(text: str) -> str:
+    """Text that was encoded as UTF-8 and decoded as a single-byte code page, decoded right."""
+    return ftfy.fix_encoding(text) if _MOJIBAKE_HINT.search(text) else text
+
+
+def _clean_characters(text: str) -> str:
+    text = repair_mojibake(decode_entities(text))
+    return unicodedata.normalize("NFC", text).translate(_DROP_CONTROLS)
 
 
 def split_paragraphs(text: str) -> list[str]:
     """Paragraphs are separated by blank lines; whitespace inside one collapses to single spaces."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = text.translate(_DROP_CONTROLS)
+    text = _clean_characters(text.replace("\r\n", "\n").replace("\r", "\n"))
     paragraphs = (_clean_paragraph(p) for p in _PARAGRAPH_BREAK.split(text))
     return [p for p in paragraphs if p]
 
@@ -35,3 +61,10 @@ def _clean_paragraph(paragraph: str) -> str:
 def normalise_text(text: str) -> str:
     """The normalised text: its paragraphs joined by one blank line."""
     return "\n\n".join(split_paragraphs(text))
+
+
+def normalise_line(text: str | None) -> str | None:
+    """A header value (a title, a name) as one clean line; None when nothing is left."""
+    if not text:
+        return None
+    return _WHITESPACE_RUN.sub(" ", _clean_characters(text)).strip() or None

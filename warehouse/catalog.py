@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.parts import rewrite_without_sources, write_empty_part
-from warehouse.schema import TABLES
+from warehouse.schema import SCHEMA_VERSION, TABLES
 
 CATALOG_FILE = "warehouse.duckdb"
 TABLES_DIR = "tables"
@@ -77,6 +77,22 @@ def _create_views(connection: duckdb.DuckDBPyConnection) -> None:
         connection.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet([{listing}])")
 
 
+def _check_schema_version(connection: duckdb.DuckDBPyConnection, root: Path) -> None:
+    """Refuse to mix parts of two schema versions in one table; record the version of a new warehouse."""
+    connection.execute("CREATE TABLE IF NOT EXISTS _meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
+    row = connection.execute("SELECT value FROM _meta WHERE key = 'schema_version'").fetchone()
+    has_parts = connection.execute("SELECT count(*) FROM _parts").fetchone() != (0,)
+    # Warehouses written before the version was recorded hold version 1.
+    version = row[0] if row else "1" if has_parts else SCHEMA_VERSION
+    if version != SCHEMA_VERSION:
+        raise WarehouseError(
+            f"the warehouse at {root} holds tables of schema version {version}, and this dumpling writes "
+            f"version {SCHEMA_VERSION}: load into a new warehouse (--warehouse or DUMPLING_WAREHOUSE), "
+            "or remove this one and load again"
+        )
+    connection.execute("INSERT OR REPLACE INTO _meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+
+
 def commit(root: Path, new_parts: Iterable[tuple[str, str, Sequence[str]]]) -> None:
     """Make `new_parts` part of the warehouse at `root`, each a `(table, file, source_files)`.
 
@@ -92,6 +108,7 @@ def commit(root: Path, new_parts: Iterable[tuple[str, str, Sequence[str]]]) -> N
             "CREATE TABLE IF NOT EXISTS _parts "
             "(table_name VARCHAR NOT NULL, file VARCHAR NOT NULL, source_files VARCHAR[] NOT NULL)"
         )
+        _check_schema_version(connection, root)
         for table, schema in TABLES.items():
             write_empty_part(root / TABLES_DIR / table / EMPTY_PART, schema)
         connection.begin()

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from transforms.boilerplate import RepeatCounter, split_repeated
 from transforms.fields import FieldMapping
 from transforms.formats import read_path
-from transforms.normalise import normalise
+from transforms.normalise import TextColumns, normalise
 from transforms.records import EXCERPT_BYTES, Document, Locator, Origin, RawRecord, Rejection
 from warehouse.parts import PartWriter
 from warehouse.schema import DOCUMENTS, REJECTS, Load, documents_batch, rejects_batch
@@ -40,8 +45,10 @@ class ShardReport:
 
 
 def load_shard(files: Sequence[InputFile], tables_dir: Path, load: Load) -> ShardReport:
-    """Write the documents and rejects of `files` to one new part per table, in batches."""
+    """Write the documents and rejects of `files` to one new part per table, in batches. Paragraphs
+    that repeat across the documents of a source are then moved to their `boilerplate`."""
     report = ShardReport(source_files=[str(item.path) for item in files])
+    repeats: defaultdict[str, RepeatCounter] = defaultdict(RepeatCounter)
     documents: list[Document] = []
     rejections: list[tuple[str, Rejection]] = []
     with (
@@ -53,6 +60,7 @@ def load_shard(files: Sequence[InputFile], tables_dir: Path, load: Load) -> Shar
                 report.formats[result.source_format] += 1
                 if isinstance(result, Document):
                     documents.append(result)
+                    repeats[item.source].add(result.text.split("\n\n"))
                     report.documents[item.source] += 1
                 else:
                     rejections.append((item.source, result))
@@ -65,11 +73,35 @@ def load_shard(files: Sequence[InputFile], tables_dir: Path, load: Load) -> Shar
                     rejections.clear()
         documents_part.write(documents_batch(documents, load))
         rejects_part.write(rejects_batch(rejections, load))
-        for table, part in (("documents", documents_part), ("rejects", rejects_part)):
-            path = part.close()
-            if path is not None:
-                report.parts[table] = str(path.relative_to(tables_dir.parent))
+        paths = {"documents": documents_part.close(), "rejects": rejects_part.close()}
+    repeated = {source: counter.repeated() for source, counter in repeats.items()}
+    if paths["documents"] is not None and any(repeated.values()):
+        paths["documents"] = _move_repeated_paragraphs(paths["documents"], repeated)
+    for table, path in paths.items():
+        if path is not None:
+            report.parts[table] = str(path.relative_to(tables_dir.parent))
     return report
+
+
+def _move_repeated_paragraphs(part: Path, repeated: Mapping[str, frozenset[bytes]]) -> Path:
+    """A new documents part in place of `part`, with each source's repeated paragraphs moved from the
+    text to the boilerplate."""
+    with PartWriter(part.parent, DOCUMENTS) as writer:
+        for batch in pq.ParquetFile(part).iter_batches(batch_size=BATCH_ROWS):
+            rows = batch.to_pylist()
+            for row in rows:
+                _move_paragraphs(row, repeated[row["source"]])
+            writer.write(pa.RecordBatch.from_pylist(rows, schema=DOCUMENTS))
+        new_part = writer.close()
+    part.unlink()
+    assert new_part is not None
+    return new_part
+
+
+def _move_paragraphs(row: dict[str, Any], repeated: frozenset[bytes]) -> None:
+    kept, removed = split_repeated(row["text"].split("\n\n"), repeated)
+    if removed:
+        row.update(asdict(TextColumns.of(kept)), boilerplate=[*(row["boilerplate"] or []), *removed])
 
 
 def _normalised(item: InputFile) -> Iterator[Document | Rejection]:

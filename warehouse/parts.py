@@ -75,7 +75,7 @@ class PartWriter:
 
 def write_empty_part(path: Path, schema: pa.Schema) -> None:
     """A zero-row part that carries the schema, so that a table with no data still has its columns."""
-    if not path.exists():
+    if not path.exists() or not pq.read_schema(path).equals(schema, check_metadata=True):
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.tmp")
         pq.write_table(schema.empty_table(), temporary, compression=COMPRESSION)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import pyarrow as pa
 
 from transforms.records import Document, Rejection
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _HEADERS = pa.map_(pa.string(), pa.list_(pa.string()))
 _UTC_MICROS = pa.timestamp("us", tz="UTC")
@@ -36,6 +37,7 @@ DOCUMENTS = pa.schema(
         pa.field("domain", pa.string()),
         pa.field("title", pa.string()),
         pa.field("authors", pa.list_(pa.string())),
+        pa.field("agencies", pa.list_(pa.string())),
         pa.field("published_at", _UTC_MICROS),
         pa.field("published_date", pa.date32()),
         pa.field("date_precision", pa.string()),
@@ -47,6 +49,9 @@ DOCUMENTS = pa.schema(
         pa.field("paragraph_count", pa.int32(), nullable=False),
         pa.field("word_count", pa.int32(), nullable=False),
         pa.field("char_count", pa.int32(), nullable=False),
+        pa.field("boilerplate", pa.list_(pa.string())),
+        pa.field("quoted_text", pa.string()),
+        pa.field("signature", pa.string()),
         pa.field("content_hash", pa.string(), nullable=False),
         pa.field("duplicate_of", pa.string()),
         pa.field("near_duplicate_cluster", pa.string()),
@@ -78,13 +83,18 @@ class Load:
     ingested_at: datetime
 
 
+_DOCUMENT_FIELDS = [field.name for field in dataclasses.fields(Document)]
+
+
 def documents_batch(documents: Sequence[Document], load: Load) -> pa.RecordBatch:
-    rows = []
-    for document in documents:
-        row = dataclasses.asdict(document)
-        row["headers"] = list(document.headers.items())
-        rows.append(row | dataclasses.asdict(load))
-    return pa.RecordBatch.from_pylist(rows, schema=DOCUMENTS)
+    # Column by column: `dataclasses.asdict` would deep-copy every list and map of every row.
+    columns: dict[str, list[Any]] = {
+        name: [getattr(document, name) for document in documents] for name in _DOCUMENT_FIELDS
+    }
+    columns["headers"] = [list(headers.items()) for headers in columns["headers"]]
+    for name, value in dataclasses.asdict(load).items():
+        columns[name] = [value] * len(documents)
+    return pa.RecordBatch.from_pydict(columns, schema=DOCUMENTS)
 
 
 def rejects_batch(rejections: Sequence[tuple[str, Rejection]], load: Load) -> pa.RecordBatch:

@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from transforms.dates import parse_date
+from transforms.dates import date_from_dateline, date_from_url, parse_date
 
 
 def _utc(*parts: int) -> datetime:
@@ -55,6 +55,27 @@ def _utc(*parts: int) -> datetime:
         pytest.param("18-Jul-20", _utc(2020, 7, 18), "day", id="guardian-day"),
         pytest.param("9-Jul-20", _utc(2020, 7, 9), "day", id="guardian-one-digit-day"),
         pytest.param("Jul-18", _utc(2018, 7, 1), "month", id="guardian-month-only"),
+        pytest.param("Sun, 2 May 1993 19:11:39 IDT", _utc(1993, 5, 2, 16, 11, 39), "second", id="zone-idt"),
+        pytest.param("Tue, 6 Apr 1993 17:44:19 NZST", _utc(1993, 4, 6, 5, 44, 19), "second", id="zone-nzst"),
+        pytest.param("Tue, 01 Nov 2016 09:30:00 CET", _utc(2016, 11, 1, 8, 30), "second", id="zone-cet"),
+        pytest.param("Mon, 4 Jun 2007 10:00:00 bst", _utc(2007, 6, 4, 9), "second", id="zone-lower-case"),
+        pytest.param("09.12.2021", _utc(2021, 12, 9), "day", id="dotted-day-first"),
+        pytest.param("9 December 2021", _utc(2021, 12, 9), "day", id="day-month-name"),
+        pytest.param("December 9, 2021", _utc(2021, 12, 9), "day", id="month-name-day"),
+        pytest.param("March 3rd, 2020 at 10:00", _utc(2020, 3, 3), "day", id="ordinal-with-time-ignored"),
+        pytest.param("9 décembre 2021", _utc(2021, 12, 9), "day", id="french"),
+        pytest.param("9. Dezember 2021", _utc(2021, 12, 9), "day", id="german"),
+        pytest.param("9 de diciembre de 2021", _utc(2021, 12, 9), "day", id="spanish"),
+        pytest.param("9 dicembre 2021", _utc(2021, 12, 9), "day", id="italian"),
+        pytest.param("9 de dezembro de 2021", _utc(2021, 12, 9), "day", id="portuguese"),
+        pytest.param("9 maart 2021", _utc(2021, 3, 9), "day", id="dutch"),
+        pytest.param("mai 2020", _utc(2020, 5, 1), "month", id="month-name-year"),
+        pytest.param(
+            "Fri, 17 Jul 2020 10:00:00 (UTC +04:00)", _utc(2020, 7, 17, 6), "second", id="offset-as-comment"
+        ),
+        pytest.param(
+            "Fri, 17 Jul 2020 10:00:00 (GMT-5)", _utc(2020, 7, 17, 15), "second", id="gmt-minus-comment"
+        ),
     ],
 )
 def test_parses(raw: str, published_at: datetime, precision: str) -> None:
@@ -75,6 +96,8 @@ def test_parses(raw: str, published_at: datetime, precision: str) -> None:
         pytest.param("yesterday-ish", id="words"),
         pytest.param("2019-03-05x", id="trailing-garbage"),
         pytest.param("Xyz-18", id="unknown-month"),
+        pytest.param("31.02.2021", id="dotted-impossible"),
+        pytest.param("Hello 2020", id="word-and-year"),
     ],
 )
 def test_impossible_or_unknown_is_none(raw: str) -> None:
@@ -84,3 +107,51 @@ def test_impossible_or_unknown_is_none(raw: str) -> None:
 def test_precision_of_a_month_is_its_first_day() -> None:
     parsed = parse_date("2019-12")
     assert parsed is not None and parsed.published_date == date(2019, 12, 1)
+
+
+@pytest.mark.parametrize(
+    ("url", "published_at", "precision"),
+    [
+        pytest.param(
+            "https://www.nytimes.com/2016/12/08/us/politics/a.html?partner=rss",
+            _utc(2016, 12, 8),
+            "day",
+            id="nyt",
+        ),
+        pytest.param("https://example.com/news/2019-03-05-some-slug", _utc(2019, 3, 5), "day", id="dashed"),
+        pytest.param("https://example.com/2019/3/5/story", _utc(2019, 3, 5), "day", id="unpadded"),
+        pytest.param("https://example.com/archive/2019/03/", _utc(2019, 3, 1), "month", id="month"),
+    ],
+)
+def test_date_from_url(url: str, published_at: datetime, precision: str) -> None:
+    parsed = date_from_url(url)
+    assert parsed is not None
+    assert (parsed.published_at, parsed.precision) == (published_at, precision)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("https://example.com/2019/13/05/story", id="month-13"),
+        pytest.param("https://example.com/story?date=2019/03/05", id="in-the-query"),
+        pytest.param("https://example.com/item/12019/03/05", id="not-a-year"),
+        pytest.param("https://example.com/entry/slug_us_5b0a1d", id="none"),
+    ],
+)
+def test_no_date_from_url(url: str) -> None:
+    assert date_from_url(url) is None
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [
+        pytest.param("Published: 9 December 2021", date(2021, 12, 9), id="published"),
+        pytest.param("Updated 09.12.2021", date(2021, 12, 9), id="updated-dotted"),
+        pytest.param("9 December 2021", date(2021, 12, 9), id="bare"),
+        pytest.param("The vote on 9 December 2021 was close.", None, id="event-in-a-sentence"),
+        pytest.param("Published: 9 December 2021 " + "x" * 60, None, id="too-long"),
+    ],
+)
+def test_date_from_dateline(paragraph: str, expected: date | None) -> None:
+    parsed = date_from_dateline(paragraph)
+    assert (parsed.published_date if parsed else None) == expected

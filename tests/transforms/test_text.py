@@ -1,6 +1,6 @@
 import pytest
 
-from transforms.text import normalise_text, split_paragraphs
+from transforms.text import normalise_line, normalise_text, split_paragraphs
 
 
 @pytest.mark.parametrize(
@@ -32,3 +32,37 @@ def test_paragraphs_are_kept() -> None:
         "Second one.",
         "Third.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("communiqu&#233; signed", "communiqué signed", id="decimal-reference"),
+        pytest.param("caf&#xE9;", "café", id="hex-reference"),
+        pytest.param("&lt;OXY&gt; &amp; partners", "<OXY> & partners", id="named-references"),
+        pytest.param("wire&#3; code&#127;", "wire code", id="control-references-dropped"),
+        pytest.param(
+            "AT&T and &copy without semicolon", "AT&T and &copy without semicolon", id="bare-ampersands"
+        ),
+        pytest.param("The ^&#@$#$% Rangers", "The ^&#@$#$% Rangers", id="swearing-is-not-a-reference"),
+        pytest.param("Itâ€™s cafÃ© time", "It’s café time", id="mojibake-cp1252"),
+        pytest.param("Â£5m deal", "£5m deal", id="mojibake-pound"),
+        pytest.param("the «café» and naïve", "the «café» and naïve", id="real-accents-untouched"),
+        pytest.param("Málaga: «Olé»", "Málaga: «Olé»", id="hint-but-not-mojibake"),
+    ],
+)
+def test_entities_and_mojibake(raw: str, expected: str) -> None:
+    assert normalise_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("  Kicker  \n\n\n  Headline &amp; more ", "Kicker Headline & more", id="multi-line"),
+        pytest.param("", None, id="empty"),
+        pytest.param(None, None, id="none"),
+        pytest.param(" \n\x07 ", None, id="only-space-and-controls"),
+    ],
+)
+def test_normalise_line(raw: str | None, expected: str | None) -> None:
+    assert normalise_line(raw) == expected

@@ -37,8 +37,9 @@ Mapped fields:
 
 Body cleaning, so that the normaliser (paragraphs at blank lines, other whitespace collapsed) sees
 the story's paragraphs: entities decoded; the wire signature at the end (` Reuter` / ` REUTER` /
-`REUTER...` on its own line or after the last sentence, then `&#3;`) removed; a paragraph starts at
-each line indented with whitespace (Reuters marks paragraphs by a 4-space indent, not a blank line),
+`REUTER...` on its own line or after the last sentence, then `&#3;`) put in a paragraph of its own
+(the normaliser moves it to the boilerplate); a paragraph starts at each line indented with
+whitespace (Reuters marks paragraphs by a 4-space indent, not a blank line),
 so a blank line is put before every indented line except the first. Table rows are indented too, so
 each becomes a paragraph of its own.
 
@@ -299,9 +300,12 @@ def unescape(text: str) -> str:
 
 
 def clean_body(raw: str) -> str:
-    """A BODY (or UNPROC TEXT) as written, as text: entities decoded, the wire signature removed, and a
-    blank line before every indented line so that each Reuters paragraph is a paragraph."""
+    """A BODY (or UNPROC TEXT) as written, as text: entities decoded, the wire signature put in a
+    paragraph of its own (the normaliser moves it to the boilerplate), and a blank line before every
+    indented line so that each Reuters paragraph is a paragraph."""
     body = unescape(raw).rstrip()
+    signatures: list[str] = []
     while signature := _SIGNATURE.search(body, max(0, len(body) - _SIGNATURE_SEARCH_CHARS)):
-        body = body[: signature.start()].rstrip()  # some stories are signed twice: `REUTER\n Reuter`
-    return _INDENTED_LINE.sub("\n\n", body).strip()
+        signatures.insert(0, signature.group().strip())  # some stories are signed twice
+        body = body[: signature.start()].rstrip()
+    return "\n\n".join([_INDENTED_LINE.sub("\n\n", body).strip(), *signatures]).strip()

@@ -4,6 +4,11 @@
 
 Only known keys with a value of the expected shape are header tokens, so a body that merely starts
 with the word "date" stays body.
+
+A first line that stands alone as a headline (one line of at most TITLE_MAX_CHARS, not ending like a
+sentence, a blank line after it and more text below) is the title, as in the BBC dumps:
+
+    "Ad sales boost Time Warner profit\n\nQuarterly profits at US media giant TimeWarner jumped ..."
 """
 
 from __future__ import annotations
@@ -25,6 +30,19 @@ _HEADER_TOKENS = [
     (key, re.compile(rf"\s*{re.escape(key)}[^\S\n]+({pattern})(?=\s|$)[^\S\n]*"))
     for key, pattern in HEADER_VALUE_PATTERNS.items()
 ]
+
+
+TITLE_MAX_CHARS = 150
+_TITLE_LINE = re.compile(rf"[^\S\n]*([^\n]{{1,{TITLE_MAX_CHARS}}}?)[^\S\n]*\r?\n[^\S\n]*\r?\n(?=\s*\S)")
+_SENTENCE_END = (".", ",", ";", ":")
+
+
+def split_title(body: str) -> tuple[str | None, str]:
+    """The headline line at the start of `body`, if there is one, and the body after it."""
+    match = _TITLE_LINE.match(body)
+    if match is None or match[1].endswith(_SENTENCE_END):
+        return None, body
+    return match[1], body[match.end() :]
 
 
 def split_header(text: str) -> tuple[Headers, str]:
@@ -56,7 +74,10 @@ def read_textdump(stream: BinaryIO, origin: Origin) -> Iterator[RawRecord | Reje
         return
     text, encoding = decode_text(data)
     headers, body = split_header(text)
-    yield RawRecord(locator=locator, source_format=FORMAT, headers=headers, body=body, encoding=encoding)
+    title, body = split_title(body)
+    yield RawRecord(
+        locator=locator, source_format=FORMAT, headers=headers, body=body, encoding=encoding, title=title
+    )
 
 
 def looks_like(head: bytes) -> bool:

@@ -4,7 +4,7 @@ import pytest
 
 from tests.conftest import SEED_ARTICLE, VARIANTS
 from transforms.formats import read_path
-from transforms.readers.textdump import looks_like, read_textdump, split_header
+from transforms.readers.textdump import looks_like, read_textdump, split_header, split_title
 from transforms.records import Origin, RawRecord, Rejection
 
 
@@ -75,3 +75,53 @@ def test_too_large_document_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None
 )
 def test_looks_like(head: bytes, expected: bool) -> None:
     assert looks_like(head) is expected
+
+
+@pytest.mark.parametrize(
+    ("body", "title", "rest"),
+    [
+        pytest.param(
+            "Ad sales boost Time Warner profit\n\nQuarterly profits at US media giant TimeWarner jumped.",
+            "Ad sales boost Time Warner profit",
+            "Quarterly profits at US media giant TimeWarner jumped.",
+            id="bbc-headline",
+        ),
+        pytest.param(
+            "Card fraudsters 'targeting web'\r\n\r\nBody.",
+            "Card fraudsters 'targeting web'",
+            "Body.",
+            id="crlf",
+        ),
+        pytest.param("Is this the end?\n\nBody.", "Is this the end?", "Body.", id="question"),
+        pytest.param(
+            "A first sentence.\n\nBody.", None, "A first sentence.\n\nBody.", id="sentence-is-not-a-title"
+        ),
+        pytest.param(
+            "Two lines\nof a paragraph\n\nBody.", None, "Two lines\nof a paragraph\n\nBody.", id="two-lines"
+        ),
+        pytest.param("Only a headline\n\n", None, "Only a headline\n\n", id="nothing-after-it"),
+        pytest.param("x" * 151 + "\n\nBody.", None, "x" * 151 + "\n\nBody.", id="too-long"),
+    ],
+)
+def test_split_title(body: str, title: str | None, rest: str) -> None:
+    assert split_title(body) == (title, rest)
+
+
+def test_seed_article_has_no_title_line() -> None:
+    (record,) = read_path(SEED_ARTICLE)
+    assert isinstance(record, RawRecord)
+    assert record.title is None
+
+
+def test_bbc_files_have_their_first_line_as_title(corpora) -> None:
+    folder = corpora / "bbc_zitros" / "news"
+    files = sorted(folder.glob("*/*.txt"))
+    titles = {}
+    for path in files:
+        (record,) = read_path(path)
+        assert isinstance(record, RawRecord)
+        titles[path.name] = record.title
+        assert record.title == path.read_text(encoding="utf-8").split("\n", 1)[0].strip()
+        assert not record.body.startswith(record.title)
+    assert len(titles) == 1262
+    assert titles["ad-sales-boost-time-warner-profit.txt"] == "Ad sales boost Time Warner profit"

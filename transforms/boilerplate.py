@@ -1,0 +1,105 @@
+"""Boilerplate: lines that belong to the page, list or wire around a document rather than to it.
+
+Two ways to find them, and both move the lines out of the text into the `boilerplate` column:
+
+* known shapes (a wire signature, a mailing-list footer, a cookie or newsletter line), line by line,
+  as each document is normalised;
+* repetition: a short paragraph at the start or the end of a document that recurs in at least
+  MIN_DOCUMENTS documents and MIN_SHARE of the documents of one source within one load, once all of
+  them have been seen.
+
+A document never loses its last paragraph: if every paragraph looks like boilerplate, all stay.
+(For known lines the normaliser decides, since a record may have a title to fall back on.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+MIN_DOCUMENTS = 3
+MIN_SHARE = 0.02
+# Longer paragraphs are content even when they repeat (a standard disclaimer is rarely this short).
+MAX_CHARS = 200
+
+_KNOWN_LINES = [
+    r"reuters?(?:\.\.\.)?(?:\^m)?",  # the wire signature of Reuters stories
+    r"more videos?\.?",
+    r"follow the latest .{0,40}news here\.?",
+    r"(?:this (?:site|website)|we) uses? cookies\b.{0,300}",
+    r".{0,100}\b(?:accept|manage|use of) (?:all )?cookies\.?",
+    r"(?:subscribe|sign up)(?: now)? (?:to|for) (?:our|the) .{0,60}newsletters?\b.{0,100}",
+    r"(?:click|tap) here to (?:subscribe|sign up|unsubscribe)\b.{0,100}",
+    # Mailman and pipermail: the list footer and the attachment scrubber's notes.
+    r"_{20,}",
+    r"[\w.+-]+ mailing list",
+    r"https?://\S+/mailman/listinfo/\S*",
+    r"unsubscribe: ?\S*",
+    r"-+ next part -+",
+    r"an html attachment was scrubbed\.*",
+    r"url: <?https?://\S+/attachments?/\S+>?",
+]
+_KNOWN = re.compile("|".join(f"(?:{pattern})" for pattern in _KNOWN_LINES), re.IGNORECASE)
+_ADDRESS = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+|\S+ at \S+\.[a-z]{2,}\b", re.IGNORECASE)
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def is_known_boilerplate(line: str) -> bool:
+    return _KNOWN.fullmatch(" ".join(line.split())) is not None
+
+
+def split_known_lines(body: str) -> tuple[str, list[str]]:
+    """`body` without its lines of a known boilerplate shape, and those lines (whitespace collapsed)."""
+    kept: list[str] = []
+    removed: list[str] = []
+    for line in body.split("\n"):
+        if line.strip() and is_known_boilerplate(line):
+            removed.append(" ".join(line.split()))
+        else:
+            kept.append(line)
+    return "\n".join(kept).strip("\n"), removed
+
+
+def paragraph_key(paragraph: str) -> bytes | None:
+    """What makes two paragraphs the same boilerplate: case and addresses aside (a footer that names
+    each subscriber is one footer). None for a paragraph too long, or without letters, to count."""
+    if len(paragraph) > MAX_CHARS or not _LETTER.search(paragraph):
+        return None
+    key = paragraph.casefold()
+    if _LETTER.search(_ADDRESS.sub("", key)):  # a bare link stays itself: all links are not one
+        key = _ADDRESS.sub("<address>", key)
+    return hashlib.blake2b(key.encode(), digest_size=8).digest()
+
+
+class RepeatCounter:
+    """Counts, for each short paragraph, how many documents of one source contain it."""
+
+    def __init__(self) -> None:
+        self.documents = 0
+        self._counts: Counter[bytes] = Counter()
+
+    def add(self, paragraphs: Iterable[str]) -> None:
+        self.documents += 1
+        self._counts.update({key for key in map(paragraph_key, paragraphs) if key is not None})
+
+    def repeated(self) -> frozenset[bytes]:
+        threshold = max(MIN_DOCUMENTS, math.ceil(MIN_SHARE * self.documents))
+        return frozenset(key for key, count in self._counts.items() if count >= threshold)
+
+
+def split_repeated(paragraphs: Sequence[str], repeated: frozenset[bytes]) -> tuple[list[str], list[str]]:
+    """The paragraphs that are not repeated boilerplate, and those that are. Boilerplate frames a
+    document, so only the runs of repeated paragraphs at its start and at its end are taken: a short
+    line that recurs inside documents (a table's `Year` row) is content."""
+    start = 0
+    while start < len(paragraphs) and paragraph_key(paragraphs[start]) in repeated:
+        start += 1
+    end = len(paragraphs)
+    while end > start and paragraph_key(paragraphs[end - 1]) in repeated:
+        end -= 1
+    if start == end:
+        return list(paragraphs), []
+    return list(paragraphs[start:end]), [*paragraphs[:start], *paragraphs[end:]]
