@@ -50,12 +50,30 @@ def _parser() -> argparse.ArgumentParser:
         help=f"also read files matching the default excludes ({' '.join(DEFAULT_EXCLUDES)})",
     )
 
+    ingest.add_argument(
+        "--prune",
+        action="store_true",
+        help="remove the rows of files under PATH that were loaded before and no longer exist",
+    )
+    ingest.add_argument(
+        "--near-duplicate-threshold",
+        type=float,
+        default=0.8,
+        metavar="J",
+        help="estimated Jaccard similarity that makes two documents near-duplicates (default: %(default)s)",
+    )
+
     sql = commands.add_parser("sql", help="run a read-only SQL query against the warehouse")
     sql.add_argument("query")
     sql.add_argument(
         "--warehouse", type=Path, default=default_warehouse(), help="warehouse folder (default: %(default)s)"
     )
     sql.add_argument("--format", choices=OUTPUT_FORMATS, default="table")
+
+    status = commands.add_parser("status", help="what the warehouse holds, and its last runs")
+    status.add_argument(
+        "--warehouse", type=Path, default=default_warehouse(), help="warehouse folder (default: %(default)s)"
+    )
     return parser
 
 
@@ -72,17 +90,27 @@ def _ingest(args: argparse.Namespace) -> int:
     except (InputError, ValueError) as error:
         print(f"dumpling: {error}", file=sys.stderr)
         return 2
+    if not 0.0 < args.near_duplicate_threshold <= 1.0:
+        print("dumpling: --near-duplicate-threshold must be above 0 and at most 1", file=sys.stderr)
+        return 2
     from flows.ingest import ingest  # Prefect is imported only when a flow runs
+    from warehouse.catalog import WarehouseError
 
-    report = ingest(
-        paths=list(args.paths),
-        warehouse=str(args.warehouse),
-        source=args.source,
-        source_format=args.source_format,
-        field_mapping=args.field_mapping,
-        exclude=args.exclude,
-        default_excludes=args.default_excludes,
-    )
+    try:
+        report = ingest(
+            paths=list(args.paths),
+            warehouse=str(args.warehouse),
+            source=args.source,
+            source_format=args.source_format,
+            field_mapping=args.field_mapping,
+            exclude=args.exclude,
+            default_excludes=args.default_excludes,
+            prune=args.prune,
+            near_duplicate_threshold=args.near_duplicate_threshold,
+        )
+    except WarehouseError as error:
+        print(f"dumpling: {error}", file=sys.stderr)
+        return 1
     print(report.summary())
     return 0
 
@@ -103,9 +131,22 @@ def _sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def _status(args: argparse.Namespace) -> int:
+    from warehouse.catalog import WarehouseError, connect
+    from warehouse.status import describe
+
+    try:
+        with connect(args.warehouse) as connection:
+            print(describe(connection, args.warehouse))
+    except WarehouseError as error:
+        print(f"dumpling: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return {"ingest": _ingest, "sql": _sql}[args.command](args)
+    return {"ingest": _ingest, "sql": _sql, "status": _status}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,14 @@
-"""The `ingest` flow: raw dump files into the warehouse, one Prefect task per shard of files."""
+"""The `ingest` flow: raw dump files into the warehouse, one Prefect task per shard of files.
+
+A run holds the warehouse's run lock from start to end; it loads only the files whose bytes changed
+since they were last loaded, commits each shard as soon as it is written (so a run that dies keeps
+every shard committed before), then refreshes the duplicate marks and the search index, and records
+itself in `runs`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections import Counter
@@ -11,16 +18,20 @@ from datetime import UTC, datetime
 from itertools import groupby, islice
 from pathlib import Path
 
+import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.discover import DEFAULT_EXCLUDES, discover
 from flows.settings import default_warehouse
+from transforms.dedup import DEFAULT_THRESHOLD
 from transforms.fields import parse_mapping
-from warehouse.catalog import TABLES_DIR, commit
-from warehouse.load import InputFile, ShardReport, load_shard
-from warehouse.schema import Load
+from warehouse.catalog import TABLES_DIR, collect_garbage, commit, derived_are_stale, manifest, run_lock
+from warehouse.derived import refresh_derived
+from warehouse.load import InputFile, NewPart, ShardReport, fingerprint, load_shard
+from warehouse.parts import PartWriter
+from warehouse.schema import RUNS, Load
 
 SHARD_FILES = 500
 
@@ -30,6 +41,8 @@ class IngestReport:
     run_id: str
     warehouse: str
     files: int = 0
+    unchanged: int = 0
+    pruned: int = 0
     documents: Counter[str] = field(default_factory=Counter)
     rejects: Counter[str] = field(default_factory=Counter)
     formats: Counter[str] = field(default_factory=Counter)
@@ -43,8 +56,9 @@ class IngestReport:
 
     def summary(self) -> str:
         lines = [
-            f"run {self.run_id}: {self.files} files, {self.documents.total()} documents, "
-            f"{self.rejects.total()} rejects in {self.seconds:.1f} s -> {self.warehouse}"
+            f"run {self.run_id}: {self.files} files loaded, {self.unchanged} unchanged, "
+            f"{self.pruned} pruned, {self.documents.total()} documents, {self.rejects.total()} rejects "
+            f"in {self.seconds:.1f} s -> {self.warehouse}"
         ]
         lines += [f"  source {name}: {count} documents" for name, count in sorted(self.documents.items())]
         lines += [f"  format {name}: {count} records" for name, count in sorted(self.formats.items())]
@@ -60,17 +74,60 @@ def shards(files: Sequence[InputFile], size: int = SHARD_FILES) -> Iterator[list
             yield shard
 
 
+def changed_files(files: Sequence[InputFile], known: dict[str, str]) -> tuple[list[InputFile], int]:
+    """The files whose bytes differ from when they were last loaded (or that were never loaded),
+    fingerprinted; and how many are unchanged."""
+    changed = []
+    for item in files:
+        marked = dataclasses.replace(item, fingerprint=fingerprint(item.path))
+        if known.get(str(item.path)) != marked.fingerprint:
+            changed.append(marked)
+    return changed, len(files) - len(changed)
+
+
+def removed_files(paths: Sequence[str], known: dict[str, str]) -> list[str]:
+    """Files the warehouse holds rows of, under one of `paths`, that no longer exist."""
+    roots = [str(Path(path).resolve()) for path in paths]
+    return [
+        file
+        for file in known
+        if any(file == root or file.startswith(root.rstrip("/") + "/") for root in roots)
+        and not Path(file).exists()
+    ]
+
+
 @task(name="load-shard", cache_policy=NO_CACHE)
-def load_shard_task(files: list[InputFile], tables_dir: Path, load: Load) -> ShardReport:
-    return load_shard(files, tables_dir, load)
+def load_shard_task(files: list[InputFile], root: Path, load: Load) -> ShardReport:
+    """Load a shard and commit it at once: a run that dies later keeps it."""
+    report = load_shard(files, root / TABLES_DIR, load)
+    commit(root, report.parts, replaced=report.source_files)
+    return report
 
 
-@task(name="commit", cache_policy=NO_CACHE)
-def commit_task(root: Path, reports: list[ShardReport]) -> None:
-    commit(
-        root,
-        [(table, part, report.source_files) for report in reports for table, part in report.parts.items()],
-    )
+@task(name="refresh-derived", cache_policy=NO_CACHE)
+def refresh_derived_task(root: Path, threshold: float) -> None:
+    refresh_derived(root, threshold)
+
+
+def _record_run(root: Path, report: IngestReport, load: Load, paths: Sequence[str], seen: int) -> None:
+    row = {
+        "run_id": report.run_id,
+        "started_at": load.ingested_at,
+        "finished_at": datetime.now(UTC),
+        "seconds": report.seconds,
+        "paths": list(paths),
+        "files_seen": seen,
+        "files_loaded": report.files,
+        "files_unchanged": report.unchanged,
+        "files_pruned": report.pruned,
+        "documents": report.documents.total(),
+        "rejects": report.rejects.total(),
+    }
+    with PartWriter(root / TABLES_DIR / "runs", RUNS) as writer:
+        writer.write(pa.RecordBatch.from_pylist([row], schema=RUNS))
+        path = writer.close()
+    assert path is not None
+    commit(root, [NewPart("runs", None, str(path.relative_to(root)))], replaced=[])
 
 
 @flow(name="ingest")
@@ -82,12 +139,16 @@ def ingest(
     field_mapping: str | None = None,
     exclude: list[str] | None = None,
     default_excludes: bool = True,
+    prune: bool = False,
+    near_duplicate_threshold: float = DEFAULT_THRESHOLD,
 ) -> IngestReport:
-    """Load every file under `paths` into the warehouse; files loaded before are replaced, not doubled.
+    """Load every new or changed file under `paths` into the warehouse; files loaded before are
+    replaced, not doubled, and unchanged ones are skipped.
 
     `source_format` forces a format instead of detecting it; `field_mapping` maps JSONL/CSV fields to
     ours (`body=short_description,title=headline`); `exclude` adds file-name patterns to skip inside
-    folders (as counted rejections) to the default ones, unless `default_excludes` is false.
+    folders (as counted rejections) to the default ones, unless `default_excludes` is false; `prune`
+    removes the rows of files under `paths` that no longer exist.
     """
     started = time.perf_counter()
     root = Path(warehouse) if warehouse else default_warehouse()
@@ -96,11 +157,20 @@ def ingest(
     report = IngestReport(run_id=run_id, warehouse=str(root))
     excludes = [*(DEFAULT_EXCLUDES if default_excludes else ()), *(exclude or [])]
     mapping = parse_mapping(field_mapping) if field_mapping else None
-    files = discover(paths, source, source_format, mapping, excludes)
-    shard_reports = [load_shard_task(shard, root / TABLES_DIR, load) for shard in shards(files)]
-    commit_task(root, shard_reports)
-    for shard_report in shard_reports:
-        report.add(shard_report)
-    report.seconds = time.perf_counter() - started
+    with run_lock(root):
+        collect_garbage(root)
+        files = discover(paths, source, source_format, mapping, excludes)
+        known = manifest(root)
+        changed, report.unchanged = changed_files(files, known)
+        for shard in shards(changed):
+            report.add(load_shard_task(shard, root, load))
+        gone = removed_files(paths, known) if prune else []
+        if gone:
+            commit(root, [], replaced=gone)
+            report.pruned = len(gone)
+        if changed or gone or derived_are_stale(root):
+            refresh_derived_task(root, near_duplicate_threshold)
+        report.seconds = time.perf_counter() - started
+        _record_run(root, report, load, paths, len(files))
     get_run_logger().info(report.summary().splitlines()[0])
     return report

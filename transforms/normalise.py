@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 
 from transforms.authors import parse_byline
 from transforms.boilerplate import split_known_lines
+from transforms.dedup import minhash_signature
 from transforms.dates import ParsedDate, date_from_dateline, date_from_url, parse_date
 from transforms.language import identify_language
 from transforms.mail import split_mail_body
@@ -129,4 +130,5 @@ def normalise(record: RawRecord, source: str) -> Document | Rejection:
         boilerplate=boilerplate,
         quoted_text=quoted,
         signature=signature,
+        minhash=minhash_signature(text),
     )

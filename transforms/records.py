@@ -106,5 +106,4 @@ class Document:
     boilerplate: list[str] = field(default_factory=list)
     quoted_text: str | None = None
     signature: str | None = None
-    duplicate_of: str | None = None
-    near_duplicate_cluster: str | None = None
+    minhash: list[int] = field(default_factory=list)

@@ -1,25 +1,45 @@
-"""The DuckDB catalog `warehouse.duckdb`: which Parquet parts make up each table, and a view per table.
+"""The DuckDB catalog `warehouse.duckdb`: which Parquet parts make up each table, and the views.
 
-Parts are listed in the catalog by path relative to the warehouse folder, so the folder can be moved;
+Parts are listed in `_parts` by path relative to the warehouse folder, so the folder can be moved;
 connections set DuckDB's `file_search_path` to it. A commit swaps the listing and the views in one
-DuckDB transaction: a query sees the tables either before or after a load, never half of one.
+DuckDB transaction: a query sees the tables either before or after a commit, never half of one, and a
+process killed at any moment leaves the catalog as the last commit left it. Files that no commit
+lists (a killed load's parts, a superseded part whose deletion was cut short) are removed by the next
+run's `collect_garbage`.
+
+`documents` is a view with one branch per month partition, each bounded by its month, so that a
+date-range query reads only the partitions it needs; `duplicate_of` and `near_duplicate_cluster`
+come from `_dedup`, which `refresh_derived` recomputes over the whole warehouse, with the full-text
+index, after each run that changed something.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import duckdb
+import duckdb_extension_fts
 
+from warehouse.load import NewPart
 from warehouse.parts import rewrite_without_sources, write_empty_part
-from warehouse.schema import SCHEMA_VERSION, TABLES
+from warehouse.schema import SCHEMA_VERSION, TABLES, UNDATED_PARTITION
 
 CATALOG_FILE = "warehouse.duckdb"
 TABLES_DIR = "tables"
 EMPTY_PART = "_empty.parquet"
+LOCK_FILE = ".lock"
 LOCK_WAIT_SECONDS = 60.0
+# Columns the stored documents carry for the warehouse's own use, not shown in the view.
+HIDDEN_DOCUMENT_COLUMNS = ("minhash",)
+FTS_EXTENSION = next(
+    (Path(duckdb_extension_fts.__file__).parent / "extensions").rglob("fts.duckdb_extension")
+)
 
 
 class WarehouseError(Exception):
@@ -33,6 +53,7 @@ def _quote(text: str) -> str:
 def _configure(connection: duckdb.DuckDBPyConnection, root: Path) -> duckdb.DuckDBPyConnection:
     connection.execute(f"SET file_search_path = {_quote(str(root.resolve()))}")
     connection.execute("SET TimeZone = 'UTC'")
+    connection.execute(f"LOAD {_quote(str(FTS_EXTENSION))}")
     return connection
 
 
@@ -49,37 +70,67 @@ def connect(root: Path | str) -> duckdb.DuckDBPyConnection:
     return _configure(connection, root)
 
 
-def _connect_for_writing(root: Path) -> duckdb.DuckDBPyConnection:
-    """The catalog opened for writing. DuckDB allows one writing process, so a second loader waits here."""
+@contextmanager
+def run_lock(root: Path) -> Iterator[None]:
+    """Held for a whole run: a second run against the same warehouse is refused, not interleaved.
+    The operating system releases it when the process ends, however it ends."""
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / LOCK_FILE).open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise WarehouseError(
+                f"the warehouse at {root} is being loaded by another run ({holder}); "
+                "try again when it has finished"
+            ) from None
+        handle.truncate(0)
+        handle.write(f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def connect_for_writing(root: Path) -> duckdb.DuckDBPyConnection:
+    """The catalog opened for writing. DuckDB allows one writing process, so a second writer waits here."""
     root.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     while True:
         try:
-            return _configure(duckdb.connect(str(root / CATALOG_FILE)), root)
+            connection = _configure(duckdb.connect(str(root / CATALOG_FILE)), root)
         except duckdb.IOException as error:
             if "lock" not in str(error).lower() or time.monotonic() > deadline:
                 raise WarehouseError(
                     f"the warehouse at {root} is in use by another process; try again when it is done "
                     f"({error})"
                 ) from error
-            time.sleep(0.5)
+            time.sleep(0.2)
+            continue
+        _prepare(connection, root)
+        return connection
 
 
-def _create_views(connection: duckdb.DuckDBPyConnection) -> None:
-    for table in TABLES:
-        files = [f"{TABLES_DIR}/{table}/{EMPTY_PART}"] + [
-            row[0]
-            for row in connection.execute(
-                "SELECT file FROM _parts WHERE table_name = ? ORDER BY file", [table]
-            ).fetchall()
-        ]
-        listing = ", ".join(_quote(file) for file in files)
-        connection.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet([{listing}])")
+def _prepare(connection: duckdb.DuckDBPyConnection, root: Path) -> None:
+    connection.execute(
+        "CREATE TABLE IF NOT EXISTS _parts (table_name VARCHAR NOT NULL, partition VARCHAR, "
+        "file VARCHAR NOT NULL, source_files VARCHAR[] NOT NULL)"
+    )
+    connection.execute("CREATE TABLE IF NOT EXISTS _meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
+    connection.execute(
+        "CREATE TABLE IF NOT EXISTS _dedup "
+        "(doc_id VARCHAR PRIMARY KEY, duplicate_of VARCHAR, near_duplicate_cluster VARCHAR)"
+    )
+    _check_schema_version(connection, root)
+    for table, schema in TABLES.items():
+        write_empty_part(root / TABLES_DIR / table / EMPTY_PART, schema)
 
 
 def _check_schema_version(connection: duckdb.DuckDBPyConnection, root: Path) -> None:
     """Refuse to mix parts of two schema versions in one table; record the version of a new warehouse."""
-    connection.execute("CREATE TABLE IF NOT EXISTS _meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
     row = connection.execute("SELECT value FROM _meta WHERE key = 'schema_version'").fetchone()
     has_parts = connection.execute("SELECT count(*) FROM _parts").fetchone() != (0,)
     # Warehouses written before the version was recorded hold version 1.
@@ -93,46 +144,149 @@ def _check_schema_version(connection: duckdb.DuckDBPyConnection, root: Path) -> 
     connection.execute("INSERT OR REPLACE INTO _meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
 
 
-def commit(root: Path, new_parts: Iterable[tuple[str, str, Sequence[str]]]) -> None:
-    """Make `new_parts` part of the warehouse at `root`, each a `(table, file, source_files)`.
+def parquet_listing(files: Sequence[str]) -> str:
+    return "[" + ", ".join(_quote(file) for file in files) + "]"
 
-    Rows that earlier loads took from the same source files are dropped, so loading a file again
-    replaces its rows instead of adding to them.
-    """
-    new_parts = list(new_parts)
-    replaced = sorted({source for _, _, sources in new_parts for source in sources})
-    superseded: list[Path] = []
-    connection = _connect_for_writing(root)
-    try:
-        connection.execute(
-            "CREATE TABLE IF NOT EXISTS _parts "
-            "(table_name VARCHAR NOT NULL, file VARCHAR NOT NULL, source_files VARCHAR[] NOT NULL)"
+
+def _month_branch(scan: str, partition: str) -> str:
+    """The rows of one month partition, with the month's bounds stated on both date columns, so that
+    the optimiser can rule the branch out for any filter outside them."""
+    if partition == UNDATED_PARTITION:
+        undated = "NULL::DATE AS published_date, NULL::TIMESTAMPTZ AS published_at"
+        return f"SELECT * REPLACE ({undated}) FROM ({scan})"
+    year, month = (int(part) for part in partition.split("-"))
+    start, end = date(year, month, 1), date(year + month // 12, month % 12 + 1, 1)
+    return (
+        f"{scan} WHERE published_date >= DATE '{start}' AND published_date < DATE '{end}' "
+        f"AND published_at >= TIMESTAMPTZ '{start} 00:00:00+00' "
+        f"AND published_at < TIMESTAMPTZ '{end} 00:00:00+00'"
+    )
+
+
+def _documents_view(connection: duckdb.DuckDBPyConnection) -> str:
+    """One branch per partition, bounded by its month: DuckDB drops the branches a date filter rules
+    out before reading any of their files."""
+    hidden = ", ".join(HIDDEN_DOCUMENT_COLUMNS)
+    partitions: dict[str, list[str]] = {}
+    for partition, file in connection.execute(
+        "SELECT partition, file FROM _parts WHERE table_name = 'documents' ORDER BY partition, file"
+    ).fetchall():
+        partitions.setdefault(partition, []).append(file)
+    if not partitions:  # the empty part only gives the view its columns
+        return (
+            f"SELECT * EXCLUDE ({hidden}) FROM {stored_documents([f'{TABLES_DIR}/documents/{EMPTY_PART}'])}"
         )
-        _check_schema_version(connection, root)
-        for table, schema in TABLES.items():
-            write_empty_part(root / TABLES_DIR / table / EMPTY_PART, schema)
+    branches = []
+    for partition, files in partitions.items():
+        scan = f"SELECT * EXCLUDE ({hidden}) FROM {stored_documents(files)}"
+        branches.append(_month_branch(scan, partition))
+    return " UNION ALL ".join(branches)
+
+
+def _create_views(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute(f"CREATE OR REPLACE VIEW _documents AS {_documents_view(connection)}")
+    connection.execute(
+        "CREATE OR REPLACE VIEW documents AS SELECT d.*, x.duplicate_of, x.near_duplicate_cluster "
+        "FROM _documents d LEFT JOIN _dedup x USING (doc_id)"
+    )
+    for table in TABLES:
+        if table == "documents":
+            continue
+        files = [f"{TABLES_DIR}/{table}/{EMPTY_PART}"] + [
+            row[0]
+            for row in connection.execute(
+                "SELECT file FROM _parts WHERE table_name = ? ORDER BY file", [table]
+            ).fetchall()
+        ]
+        connection.execute(
+            f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet({parquet_listing(files)})"
+        )
+
+
+def stored_documents(files: Sequence[str]) -> str:
+    """A scan of documents parts with every stored column; the partition is in the rows already."""
+    return f"read_parquet({parquet_listing(files)}, hive_partitioning = false)"
+
+
+def document_files(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every committed part of `documents`, with the columns the view hides."""
+    rows = connection.execute("SELECT file FROM _parts WHERE table_name = 'documents' ORDER BY file")
+    return [TABLES_DIR + "/documents/" + EMPTY_PART] + [row[0] for row in rows.fetchall()]
+
+
+def commit(root: Path, new_parts: Iterable[NewPart], replaced: Sequence[str]) -> None:
+    """Make `new_parts` part of the warehouse at `root`, in place of every row that earlier loads took
+    from the `replaced` source files (the files just loaded again, or pruned)."""
+    new_parts = list(new_parts)
+    replaced = sorted(set(replaced))
+    superseded: list[Path] = []
+    connection = connect_for_writing(root)
+    try:
         connection.begin()
         for table, schema in TABLES.items():
             overlapping = connection.execute(
-                "SELECT file, source_files FROM _parts "
+                "SELECT partition, file, source_files FROM _parts "
                 "WHERE table_name = ? AND list_has_any(source_files, ?::VARCHAR[])",
                 [table, replaced],
             ).fetchall()
-            for file, sources in overlapping:
+            for partition, file, sources in overlapping:
                 kept = rewrite_without_sources(root / file, schema, replaced)
                 connection.execute("DELETE FROM _parts WHERE file = ?", [file])
                 if kept is not None:
                     remaining = sorted(set(sources) - set(replaced))
                     connection.execute(
-                        "INSERT INTO _parts VALUES (?, ?, ?)",
-                        [table, str(kept.relative_to(root)), remaining],
+                        "INSERT INTO _parts VALUES (?, ?, ?, ?)",
+                        [table, partition, str(kept.relative_to(root)), remaining],
                     )
                 superseded.append(root / file)
-        for table, file, sources in new_parts:
-            connection.execute("INSERT INTO _parts VALUES (?, ?, ?)", [table, file, list(sources)])
+        for part in new_parts:
+            sources = replaced if part.table != "runs" else []
+            connection.execute(
+                "INSERT INTO _parts VALUES (?, ?, ?, ?)", [part.table, part.partition, part.file, sources]
+            )
+        if replaced:
+            connection.execute("INSERT OR REPLACE INTO _meta VALUES ('derived', 'stale')")
         _create_views(connection)
         connection.commit()
     finally:
         connection.close()
     for path in superseded:
         path.unlink(missing_ok=True)
+
+
+def collect_garbage(root: Path) -> int:
+    """Remove the part files no commit lists (left by a run that died); only while holding the run lock."""
+    catalog = root / CATALOG_FILE
+    tables = root / TABLES_DIR
+    if not tables.is_dir():
+        return 0
+    listed: set[str] = set()
+    if catalog.exists():
+        connection = connect_for_writing(root)
+        try:
+            listed = {row[0] for row in connection.execute("SELECT file FROM _parts").fetchall()}
+        finally:
+            connection.close()
+    removed = 0
+    for path in tables.rglob("*"):
+        relative = str(path.relative_to(root))
+        if path.is_file() and path.name != EMPTY_PART and relative not in listed:
+            path.unlink()
+            removed += 1
+    return removed
+
+
+def manifest(root: Path) -> dict[str, str]:
+    """The fingerprint of every file the warehouse holds rows of, by its path."""
+    if not (root / CATALOG_FILE).exists():
+        return {}
+    with connect(root) as connection:
+        return dict(connection.execute("SELECT source_file, fingerprint FROM files").fetchall())
+
+
+def derived_are_stale(root: Path) -> bool:
+    if not (root / CATALOG_FILE).exists():
+        return False
+    with connect(root) as connection:
+        row = connection.execute("SELECT value FROM _meta WHERE key = 'derived'").fetchone()
+    return row is not None and row[0] == "stale"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from transforms.boilerplate import RepeatCounter, split_repeated
@@ -16,10 +18,29 @@ from transforms.fields import FieldMapping
 from transforms.formats import read_path
 from transforms.normalise import TextColumns, normalise
 from transforms.records import EXCERPT_BYTES, Document, Locator, Origin, RawRecord, Rejection
-from warehouse.parts import PartWriter
-from warehouse.schema import DOCUMENTS, REJECTS, Load, documents_batch, rejects_batch
+from warehouse.parts import PartWriter, partition_directory
+from warehouse.schema import (
+    DOCUMENTS,
+    FILES,
+    PARTITION_COLUMN,
+    REJECTS,
+    Load,
+    document_partition,
+    documents_batch,
+    rejects_batch,
+)
 
 BATCH_ROWS = 2000
+FINGERPRINT_CHUNK = 1 << 20
+
+
+def fingerprint(path: Path) -> str:
+    """A hash of the file's bytes: a file whose fingerprint did not change need not be loaded again."""
+    digest = hashlib.blake2b(digest_size=20)
+    with path.open("rb") as stream:
+        while chunk := stream.read(FINGERPRINT_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +52,16 @@ class InputFile:
     source_format: str | None = None
     mapping: FieldMapping | None = None
     excluded_by: str | None = None
+    fingerprint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewPart:
+    """A written part, not yet committed: its table, partition (or None) and path under the warehouse."""
+
+    table: str
+    partition: str | None
+    file: str
 
 
 @dataclass(slots=True)
@@ -38,49 +69,127 @@ class ShardReport:
     """What loading one shard of input files produced: small enough to pass between processes."""
 
     source_files: list[str]
-    parts: dict[str, str] = field(default_factory=dict)
+    parts: list[NewPart] = field(default_factory=list)
     documents: Counter[str] = field(default_factory=Counter)
     rejects: Counter[str] = field(default_factory=Counter)
     formats: Counter[str] = field(default_factory=Counter)
 
 
+@dataclass(slots=True)
+class _FileTally:
+    documents: int = 0
+    rejects: int = 0
+    formats: Counter[str] = field(default_factory=Counter)
+
+
+class _DocumentParts:
+    """One part per month partition of `documents`, opened as rows for it arrive."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.writers: dict[str, PartWriter] = {}
+
+    def write(self, documents: list[Document], load: Load) -> None:
+        by_partition: defaultdict[str, list[Document]] = defaultdict(list)
+        for document in documents:
+            by_partition[document_partition(document.published_date)].append(document)
+        for partition, rows in sorted(by_partition.items()):
+            if partition not in self.writers:
+                self.writers[partition] = PartWriter(
+                    partition_directory(self.directory, PARTITION_COLUMN, partition), DOCUMENTS
+                )
+            self.writers[partition].write(_sorted(documents_batch(rows, load)))
+
+    def close(self) -> dict[str, Path]:
+        closed = {partition: writer.close() for partition, writer in self.writers.items()}
+        return {partition: path for partition, path in closed.items() if path is not None}
+
+    def abort(self) -> None:
+        for writer in self.writers.values():
+            writer.abort()
+
+
+def _sorted(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Rows in time order, so that each row group covers a narrow span of `published_at`."""
+    return batch.take(pc.sort_indices(batch, [("published_at", "ascending"), ("doc_id", "ascending")]))
+
+
 def load_shard(files: Sequence[InputFile], tables_dir: Path, load: Load) -> ShardReport:
-    """Write the documents and rejects of `files` to one new part per table, in batches. Paragraphs
-    that repeat across the documents of a source are then moved to their `boilerplate`."""
+    """Write the documents (one part per month), rejects and manifest rows of `files` to new parts, in
+    batches. Paragraphs that repeat across the documents of a source are then moved to their
+    `boilerplate`."""
     report = ShardReport(source_files=[str(item.path) for item in files])
     repeats: defaultdict[str, RepeatCounter] = defaultdict(RepeatCounter)
+    tallies: dict[str, _FileTally] = {}
     documents: list[Document] = []
     rejections: list[tuple[str, Rejection]] = []
-    with (
-        PartWriter(tables_dir / "documents", DOCUMENTS) as documents_part,
-        PartWriter(tables_dir / "rejects", REJECTS) as rejects_part,
-    ):
-        for item in files:
-            for result in _normalised(item):
-                report.formats[result.source_format] += 1
-                if isinstance(result, Document):
-                    documents.append(result)
-                    repeats[item.source].add(result.text.split("\n\n"))
-                    report.documents[item.source] += 1
-                else:
-                    rejections.append((item.source, result))
-                    report.rejects[result.reason] += 1
-                if len(documents) >= BATCH_ROWS:
-                    documents_part.write(documents_batch(documents, load))
-                    documents.clear()
-                if len(rejections) >= BATCH_ROWS:
-                    rejects_part.write(rejects_batch(rejections, load))
-                    rejections.clear()
-        documents_part.write(documents_batch(documents, load))
-        rejects_part.write(rejects_batch(rejections, load))
-        paths = {"documents": documents_part.close(), "rejects": rejects_part.close()}
+    document_parts = _DocumentParts(tables_dir / "documents")
+    try:
+        with PartWriter(tables_dir / "rejects", REJECTS) as rejects_part:
+            for item in files:
+                tally = tallies.setdefault(str(item.path), _FileTally())
+                for result in _normalised(item):
+                    report.formats[result.source_format] += 1
+                    tally.formats[result.source_format] += 1
+                    if isinstance(result, Document):
+                        documents.append(result)
+                        report.documents[item.source] += 1
+                        tally.documents += 1
+                        repeats[item.source].add(result.text.split("\n\n"))
+                    else:
+                        rejections.append((item.source, result))
+                        report.rejects[result.reason] += 1
+                        tally.rejects += 1
+                    if len(documents) >= BATCH_ROWS:
+                        document_parts.write(documents, load)
+                        documents.clear()
+                    if len(rejections) >= BATCH_ROWS:
+                        rejects_part.write(rejects_batch(rejections, load))
+                        rejections.clear()
+            document_parts.write(documents, load)
+            rejects_part.write(rejects_batch(rejections, load))
+            rejects_path = rejects_part.close()
+    except BaseException:
+        document_parts.abort()
+        raise
+    document_paths = document_parts.close()
     repeated = {source: counter.repeated() for source, counter in repeats.items()}
-    if paths["documents"] is not None and any(repeated.values()):
-        paths["documents"] = _move_repeated_paragraphs(paths["documents"], repeated)
-    for table, path in paths.items():
-        if path is not None:
-            report.parts[table] = str(path.relative_to(tables_dir.parent))
+    if any(repeated.values()):
+        document_paths = {p: _move_repeated_paragraphs(path, repeated) for p, path in document_paths.items()}
+    root = tables_dir.parent
+    for partition, path in sorted(document_paths.items()):
+        report.parts.append(NewPart("documents", partition, str(path.relative_to(root))))
+    if rejects_path is not None:
+        report.parts.append(NewPart("rejects", None, str(rejects_path.relative_to(root))))
+    files_path = _write_manifest(files, tallies, tables_dir / "files", load)
+    report.parts.append(NewPart("files", None, str(files_path.relative_to(root))))
     return report
+
+
+def _write_manifest(
+    files: Sequence[InputFile], tallies: Mapping[str, _FileTally], directory: Path, load: Load
+) -> Path:
+    rows = []
+    for item in files:
+        tally = tallies[str(item.path)]
+        formats = tally.formats.most_common(1)
+        rows.append(
+            {
+                "source": item.source,
+                "source_file": str(item.path),
+                "fingerprint": item.fingerprint or fingerprint(item.path),
+                "size_bytes": item.path.stat().st_size,
+                "source_format": formats[0][0] if formats else None,
+                "documents": tally.documents,
+                "rejects": tally.rejects,
+            }
+            | asdict(load)
+        )
+    with PartWriter(directory, FILES) as writer:
+        writer.write(pa.RecordBatch.from_pylist(rows, schema=FILES))
+        path = writer.close()
+    assert path is not None
+    return path
 
 
 def _move_repeated_paragraphs(part: Path, repeated: Mapping[str, frozenset[bytes]]) -> Path:

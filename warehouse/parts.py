@@ -73,6 +73,11 @@ class PartWriter:
             self.abort()
 
 
+def partition_directory(table_directory: Path, column: str, value: str) -> Path:
+    """The Hive-style folder of one partition: `documents/published_month=2019-03`."""
+    return table_directory / f"{column}={value}"
+
+
 def write_empty_part(path: Path, schema: pa.Schema) -> None:
     """A zero-row part that carries the schema, so that a table with no data still has its columns."""
     if not path.exists() or not pq.read_schema(path).equals(schema, check_metadata=True):

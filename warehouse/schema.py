@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pyarrow as pa
 
 from transforms.records import Document, Rejection
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 _HEADERS = pa.map_(pa.string(), pa.list_(pa.string()))
 _UTC_MICROS = pa.timestamp("us", tz="UTC")
@@ -53,8 +53,7 @@ DOCUMENTS = pa.schema(
         pa.field("quoted_text", pa.string()),
         pa.field("signature", pa.string()),
         pa.field("content_hash", pa.string(), nullable=False),
-        pa.field("duplicate_of", pa.string()),
-        pa.field("near_duplicate_cluster", pa.string()),
+        pa.field("minhash", pa.list_(pa.uint32())),
         pa.field("headers", _HEADERS),
         *_LOADED_BY,
     ],
@@ -72,7 +71,48 @@ REJECTS = pa.schema(
     metadata={"dumpling.table": "rejects", "dumpling.schema_version": SCHEMA_VERSION},
 )
 
-TABLES: dict[str, pa.Schema] = {"documents": DOCUMENTS, "rejects": REJECTS}
+# The manifest: what each input file was when it was loaded, and what it gave.
+FILES = pa.schema(
+    [
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("fingerprint", pa.string(), nullable=False),
+        pa.field("size_bytes", pa.int64(), nullable=False),
+        pa.field("source_format", pa.string()),
+        pa.field("documents", pa.int64(), nullable=False),
+        pa.field("rejects", pa.int64(), nullable=False),
+        *_LOADED_BY,
+    ],
+    metadata={"dumpling.table": "files", "dumpling.schema_version": SCHEMA_VERSION},
+)
+
+RUNS = pa.schema(
+    [
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("started_at", _UTC_MICROS, nullable=False),
+        pa.field("finished_at", _UTC_MICROS, nullable=False),
+        pa.field("seconds", pa.float64(), nullable=False),
+        pa.field("paths", pa.list_(pa.string())),
+        pa.field("files_seen", pa.int64(), nullable=False),
+        pa.field("files_loaded", pa.int64(), nullable=False),
+        pa.field("files_unchanged", pa.int64(), nullable=False),
+        pa.field("files_pruned", pa.int64(), nullable=False),
+        pa.field("documents", pa.int64(), nullable=False),
+        pa.field("rejects", pa.int64(), nullable=False),
+    ],
+    metadata={"dumpling.table": "runs", "dumpling.schema_version": SCHEMA_VERSION},
+)
+
+TABLES: dict[str, pa.Schema] = {"documents": DOCUMENTS, "rejects": REJECTS, "files": FILES, "runs": RUNS}
+# `documents` is stored in one Hive partition per month of `published_date`; undated ones in `none`.
+PARTITION_COLUMN = "published_month"
+UNDATED_PARTITION = "none"
+
+
+def document_partition(published: date | None) -> str:
+    return f"{published:%Y-%m}" if published else UNDATED_PARTITION
+
+
 # Columns the load fills in, not the record.
 LOAD_COLUMNS = tuple(field.name for field in _LOADED_BY)
 

@@ -18,7 +18,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("warehouse")
     files = [InputFile(path, "variants") for path in sorted(VARIANTS.iterdir())]
     report = load_shard(files, root / TABLES_DIR, Load("run", datetime.now(UTC)))
-    commit(root, [(table, part, report.source_files) for table, part in report.parts.items()])
+    commit(root, report.parts, replaced=report.source_files)
     return root
 
 

@@ -8,16 +8,16 @@ import pytest
 from tests.conftest import SEED_ARTICLE, SEEDS, VARIANTS
 from transforms.formats import read_path
 from transforms.normalise import normalise
-from warehouse.catalog import TABLES_DIR, WarehouseError, commit, connect
+from warehouse.catalog import HIDDEN_DOCUMENT_COLUMNS, TABLES_DIR, WarehouseError, commit, connect
 from warehouse.load import InputFile, load_shard
 from warehouse.parts import PartWriter
-from warehouse.schema import DOCUMENTS, Load, documents_batch
+from warehouse.schema import DOCUMENTS, TABLES, Load, documents_batch
 
 
 def _ingest(root: Path, files: list[InputFile], run_id: str = "run") -> None:
     load = Load(run_id=run_id, ingested_at=datetime.now(UTC))
     report = load_shard(files, root / TABLES_DIR, load)
-    commit(root, [(table, part, report.source_files) for table, part in report.parts.items()])
+    commit(root, report.parts, replaced=report.source_files)
 
 
 def _files(folder: Path, source: str) -> list[InputFile]:
@@ -50,8 +50,13 @@ def test_loading_again_replaces_instead_of_doubling(tmp_path: Path) -> None:
     _ingest(tmp_path, files, "second")
     assert _count(tmp_path, "SELECT count(*) FROM documents") == 4
     assert _count(tmp_path, "SELECT count(DISTINCT run_id) FROM documents") == 1
-    parts = list((tmp_path / TABLES_DIR / "documents").glob("part-*.parquet"))
-    assert len(parts) == 1, "the superseded part is deleted"
+    parts = sorted((tmp_path / TABLES_DIR / "documents").rglob("part-*.parquet"))
+    # one part per month partition; the superseded parts are deleted
+    assert [part.parent.name for part in parts] == [
+        "published_month=2019-03",
+        "published_month=2019-12",
+        "published_month=none",
+    ]
 
 
 def test_reloading_one_file_keeps_the_others(tmp_path: Path) -> None:
@@ -87,11 +92,14 @@ def test_rejects_are_rows_with_reason_and_excerpt(tmp_path: Path) -> None:
 
 
 def test_empty_warehouse_has_every_column(tmp_path: Path) -> None:
-    commit(tmp_path, [])
+    commit(tmp_path, [], replaced=[])
     with connect(tmp_path) as connection:
         relation = connection.sql("SELECT * FROM documents")
-        assert relation.columns == DOCUMENTS.names
+        stored = [name for name in DOCUMENTS.names if name not in HIDDEN_DOCUMENT_COLUMNS]
+        assert relation.columns == [*stored, "duplicate_of", "near_duplicate_cluster"]
         assert relation.fetchall() == []
+        for table in ("rejects", "files", "runs"):
+            assert connection.sql(f"SELECT * FROM {table}").columns == TABLES[table].names
 
 
 def test_views_follow_the_folder_when_it_moves(tmp_path: Path) -> None:
@@ -101,7 +109,7 @@ def test_views_follow_the_folder_when_it_moves(tmp_path: Path) -> None:
 
 
 def test_connection_is_read_only(tmp_path: Path) -> None:
-    commit(tmp_path, [])
+    commit(tmp_path, [], replaced=[])
     with connect(tmp_path) as connection, pytest.raises(duckdb.Error, match="read-only"):
         connection.execute("CREATE TABLE x (i INTEGER)")
 
