@@ -40,9 +40,7 @@ def _shingle_hashes(text: str) -> np.ndarray:
 
 def minhash_signature(text: str) -> list[int]:
     """The MinHash signature (NUM_PERM 32-bit values) of the text's word 3-shingles."""
-    minhash = MinHash(
-        num_perm=NUM_PERM, seed=SEED, hashfunc=int, permutations=_PERMUTATIONS, scheme=SCHEME
-    )
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int, permutations=_PERMUTATIONS, scheme=SCHEME)
     minhash.update_batch(_shingle_hashes(text))
     return minhash.hashvalues.tolist()  # type: ignore[no-any-return]
 
@@ -74,6 +72,4 @@ def near_duplicate_clusters(
     members: dict[str, list[str]] = {}
     for doc_id in hashes:
         members.setdefault(root(doc_id), []).append(doc_id)
-    return {
-        doc_id: min(group) for group in members.values() if len(group) > 1 for doc_id in group
-    }
+    return {doc_id: min(group) for group in members.values() if len(group) > 1 for doc_id in group}

@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass
 
 from transforms.authors import parse_byline
 from transforms.boilerplate import split_known_lines
-from transforms.dedup import minhash_signature
 from transforms.dates import ParsedDate, date_from_dateline, date_from_url, parse_date
+from transforms.dedup import minhash_signature
 from transforms.language import identify_language
 from transforms.mail import split_mail_body
 from transforms.records import Document, Headers, Locator, RawRecord, Rejection
