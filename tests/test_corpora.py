@@ -270,3 +270,51 @@ def test_domains_of_web_and_json_documents(warehouse: Path) -> None:
     broken = _rows(warehouse, "SELECT url FROM documents WHERE source_format = 'jsonl' AND domain IS NULL")
     assert [url[:46] for (url,) in broken] == ["https://www.huffingtonpost.comhttps://www.outs"]
     assert "wikipedia.org" in domains["warc"] and "iana.org" in domains["warc"]
+
+
+def _files_read(root: Path, query: str) -> int:
+    with connect(root) as connection:
+        plan = connection.sql(f"EXPLAIN ANALYZE {query}").fetchall()[0][1]
+    return sum(int(count) for count in re.findall(r"Total Files Read: (\d+)", plan))
+
+
+@pytest.mark.parametrize(
+    ("month", "where"),
+    [
+        pytest.param(
+            "1987-03", "published_date >= DATE '1987-03-01' AND published_date < DATE '1987-04-01'", id="date"
+        ),
+        pytest.param(
+            "1993-04",
+            "published_at >= TIMESTAMPTZ '1993-04-01 00:00:00+00' "
+            "AND published_at < TIMESTAMPTZ '1993-05-01 00:00:00+00'",
+            id="timestamp",
+        ),
+        pytest.param(
+            "2018-05", "published_date BETWEEN DATE '2018-05-10' AND DATE '2018-05-20'", id="part-of-a-month"
+        ),
+    ],
+)
+def test_a_date_range_reads_only_its_month(warehouse: Path, month: str, where: str) -> None:
+    partition = warehouse / TABLES_DIR / "documents" / f"published_month={month}"
+    files = list(partition.glob("part-*.parquet"))
+    assert files
+    assert _files_read(warehouse, f"SELECT count(*) FROM documents WHERE {where}") == len(files)
+    ((count,),) = _rows(warehouse, f"SELECT count(*) FROM documents WHERE {where}")
+    ((in_files,),) = _rows(
+        warehouse, f"SELECT count(*) FROM read_parquet({[str(f) for f in files]}) WHERE {where}"
+    )
+    assert count == in_files > 0
+
+
+def test_every_month_has_its_partition(warehouse: Path) -> None:
+    months = _rows(
+        warehouse,
+        "SELECT coalesce(strftime(published_date, '%Y-%m'), 'none') AS month, count(*) FROM documents "
+        "GROUP BY ALL ORDER BY month",
+    )
+    folders = sorted(
+        p.name.split("=")[1] for p in (warehouse / TABLES_DIR / "documents").glob("published_month=*")
+    )
+    assert [month for month, _ in months] == folders
+    assert sum(count for _, count in months) == 39_143

@@ -8,7 +8,15 @@ import pytest
 from tests.conftest import SEED_ARTICLE, SEEDS, VARIANTS
 from transforms.formats import read_path
 from transforms.normalise import normalise
-from warehouse.catalog import HIDDEN_DOCUMENT_COLUMNS, TABLES_DIR, WarehouseError, commit, connect
+from warehouse.catalog import (
+    HIDDEN_DOCUMENT_COLUMNS,
+    TABLES_DIR,
+    WarehouseError,
+    collect_garbage,
+    commit,
+    connect,
+    run_lock,
+)
 from warehouse.load import InputFile, load_shard
 from warehouse.parts import PartWriter
 from warehouse.schema import DOCUMENTS, TABLES, Load, documents_batch
@@ -134,3 +142,37 @@ def test_every_seed_loads(tmp_path: Path) -> None:
     _ingest(tmp_path, files)
     assert _count(tmp_path, "SELECT count(*) FROM documents") == len(files) == 5
     assert _count(tmp_path, "SELECT count(*) FROM rejects") == 0
+
+
+def test_parts_no_commit_lists_are_collected(tmp_path: Path) -> None:
+    _ingest(tmp_path, _files(VARIANTS, "variants"))
+    listed = sorted(path for path in (tmp_path / TABLES_DIR).rglob("part-*.parquet"))
+    orphan = tmp_path / TABLES_DIR / "documents" / "published_month=2001-01" / "part-orphan.parquet"
+    orphan.parent.mkdir()
+    shutil.copy(listed[0], orphan)
+    unfinished = tmp_path / TABLES_DIR / "rejects" / ".part-unfinished.parquet.tmp"
+    unfinished.write_bytes(b"PAR1")
+    assert collect_garbage(tmp_path) == 2
+    assert not orphan.exists() and not unfinished.exists()
+    assert sorted(path for path in (tmp_path / TABLES_DIR).rglob("part-*.parquet")) == listed
+    assert _count(tmp_path, "SELECT count(*) FROM documents") == 4
+
+
+def test_one_run_at_a_time(tmp_path: Path) -> None:
+    with (
+        run_lock(tmp_path),
+        pytest.raises(WarehouseError, match=r"being loaded by another run \(pid \d+ since"),
+        run_lock(tmp_path),
+    ):
+        pass
+    with run_lock(tmp_path):  # released when the first run ends
+        pass
+
+
+def test_a_warehouse_of_another_schema_version_is_refused(tmp_path: Path) -> None:
+    _ingest(tmp_path, _files(VARIANTS, "variants"))
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    connection.execute("UPDATE _meta SET value = '0' WHERE key = 'schema_version'")
+    connection.close()
+    with pytest.raises(WarehouseError, match="schema version 0"):
+        _ingest(tmp_path, _files(VARIANTS, "variants"))

@@ -1,0 +1,115 @@
+"""Re-runs through the Prefect flow: unchanged files are skipped, changed ones replaced, gone ones kept
+unless pruned, and two runs never load one warehouse at once."""
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+
+from flows.cli import main
+from flows.ingest import ingest
+from warehouse.catalog import WarehouseError, connect, run_lock
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def prefect_server() -> Iterator[None]:
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def _rows(root: Path, sql: str) -> list[tuple]:
+    with connect(root) as connection:
+        return connection.sql(sql).fetchall()
+
+
+def test_a_second_run_over_the_corpora_loads_nothing(
+    prefect_server: None, corpora: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = ingest(paths=[str(corpora)], warehouse=str(tmp_path))
+    assert (first.files, first.unchanged, first.documents.total()) == (3298, 0, 39_143)
+    second = ingest(paths=[str(corpora)], warehouse=str(tmp_path))
+    assert (second.files, second.unchanged, second.documents.total()) == (0, 3298, 0)
+    assert second.seconds < 5, second.summary()
+    runs = _rows(tmp_path, "SELECT files_loaded, files_unchanged, documents FROM runs ORDER BY started_at")
+    assert runs == [(3298, 0, 39_143), (0, 3298, 0)]
+    assert _rows(tmp_path, "SELECT count(*), count(DISTINCT doc_id) FROM documents") == [(39_143, 39_143)]
+    # The search index survives the incremental run: Reuters stories on OPEC and oil prices, by BM25.
+    capsys.readouterr()
+    query = "select source, title, score from search('oil prices opec') limit 5"
+    assert main(["sql", query, "--warehouse", str(tmp_path), "--format", "json"]) == 0
+    hits = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [hit["source"] for hit in hits] == ["reuters21578"] * 5
+    assert all("OPEC" in hit["title"] or "OIL" in hit["title"] for hit in hits)
+    assert [hit["score"] for hit in hits] == sorted((hit["score"] for hit in hits), reverse=True)
+
+
+def _dump(corpora: Path, folder: Path) -> Path:
+    shutil.copytree(corpora / "jsonl_huffpost", folder / "huffpost")
+    shutil.copytree(corpora / "rss_nyt_2016", folder / "nyt")
+    shutil.copytree(corpora / "20news_mini" / "mini_newsgroups" / "sci.space", folder / "space")
+    return folder
+
+
+def _documents(root: Path) -> list[tuple]:
+    return _rows(root, "SELECT doc_id, content_hash FROM documents ORDER BY doc_id")
+
+
+def test_appended_and_changed_files_replace_exactly_their_rows(
+    prefect_server: None, corpora: Path, tmp_path: Path
+) -> None:
+    dump = _dump(corpora, tmp_path / "dump")
+    root = tmp_path / "warehouse"
+    ingest(paths=[str(dump)], warehouse=str(root))
+    before = dict(_rows(root, "SELECT source_file, run_id FROM files"))
+
+    jsonl = dump / "huffpost" / "News_Category_Dataset_v2.json"
+    lines = jsonl.read_text().splitlines(keepends=True)
+    appended = [
+        json.dumps({**json.loads(line), "headline": f"Appended {n}"}) + "\n"
+        for n, line in enumerate(lines[:3])
+    ]
+    jsonl.write_text("".join(lines + appended))
+    feed = dump / "nyt" / "HomePage.xml"
+    feed.write_text(feed.read_text().replace("<title>", "<title>Changed: "))
+
+    report = ingest(paths=[str(dump)], warehouse=str(root))
+    assert report.files == 2 and report.unchanged == len(before) - 2
+    assert report.documents == {"huffpost": 4785, "nyt": 33}
+    after = dict(_rows(root, "SELECT source_file, run_id FROM files"))
+    reloaded = {file for file in after if after[file] != before[file]}
+    assert reloaded == {str(jsonl), str(feed)}
+
+    clean = tmp_path / "clean"
+    ingest(paths=[str(dump)], warehouse=str(clean))
+    assert _documents(root) == _documents(clean)
+    assert len(_documents(root)) == 4785 + 33 + 100
+    assert _rows(root, "SELECT count(*) FROM documents WHERE title LIKE 'Changed: %'") == [(33,)]
+
+
+def test_removed_files_stay_unless_pruned(prefect_server: None, corpora: Path, tmp_path: Path) -> None:
+    dump = _dump(corpora, tmp_path / "dump")
+    root = tmp_path / "warehouse"
+    ingest(paths=[str(dump)], warehouse=str(root))
+    shutil.rmtree(dump / "nyt")
+    kept = ingest(paths=[str(dump)], warehouse=str(root))
+    assert (kept.files, kept.pruned) == (0, 0)
+    assert _rows(root, "SELECT count(*) FROM documents WHERE source = 'nyt'") == [(33,)]
+    pruned = ingest(paths=[str(dump)], warehouse=str(root), prune=True)
+    assert (pruned.files, pruned.pruned) == (0, 1)
+    assert _rows(root, "SELECT count(*) FROM documents WHERE source = 'nyt'") == [(0,)]
+    assert _rows(root, "SELECT count(*) FROM files WHERE source = 'nyt'") == [(0,)]
+    assert _rows(root, "SELECT count(*) FROM documents") == [(4782 + 100,)]
+
+
+def test_a_second_run_at_the_same_time_is_refused(prefect_server: None, tmp_path: Path) -> None:
+    from tests.conftest import VARIANTS
+
+    with run_lock(tmp_path), pytest.raises(WarehouseError, match="being loaded by another run"):
+        ingest(paths=[str(VARIANTS)], warehouse=str(tmp_path))
+    report = ingest(paths=[str(VARIANTS)], warehouse=str(tmp_path))
+    assert report.documents.total() == 4
