@@ -27,7 +27,7 @@ import duckdb
 import duckdb_extension_fts
 
 from warehouse.load import NewPart
-from warehouse.parts import rewrite_without_sources, write_empty_part
+from warehouse.parts import fsync_path, rewrite_without_sources, write_empty_part
 from warehouse.schema import SCHEMA_VERSION, TABLES, UNDATED_PARTITION
 
 CATALOG_FILE = "warehouse.duckdb"
@@ -97,13 +97,16 @@ def run_lock(root: Path) -> Iterator[None]:
 
 def connect_for_writing(root: Path) -> duckdb.DuckDBPyConnection:
     """The catalog opened for writing. DuckDB allows one writing process, so a second writer waits here."""
-    root.mkdir(parents=True, exist_ok=True)
+    if not (root / CATALOG_FILE).exists():
+        _create_catalog(root)
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     while True:
         try:
             connection = _configure(duckdb.connect(str(root / CATALOG_FILE)), root)
         except duckdb.IOException as error:
-            if "lock" not in str(error).lower() or time.monotonic() > deadline:
+            if "lock" not in str(error).lower():
+                raise WarehouseError(f"cannot open {root / CATALOG_FILE}: {error}") from error
+            if time.monotonic() > deadline:
                 raise WarehouseError(
                     f"the warehouse at {root} is in use by another process; try again when it is done "
                     f"({error})"
@@ -112,6 +115,24 @@ def connect_for_writing(root: Path) -> duckdb.DuckDBPyConnection:
             continue
         _prepare(connection, root)
         return connection
+
+
+def _create_catalog(root: Path) -> None:
+    """A new catalog, complete with its tables and views, built aside and then renamed into place: a
+    process killed meanwhile leaves no catalog rather than half of one."""
+    root.mkdir(parents=True, exist_ok=True)
+    building = root / f".{CATALOG_FILE}.new"
+    building.unlink(missing_ok=True)
+    connection = _configure(duckdb.connect(str(building)), root)
+    try:
+        _prepare(connection, root)
+        _create_views(connection)
+        connection.execute("CHECKPOINT")
+    finally:
+        connection.close()
+    fsync_path(building)
+    os.replace(building, root / CATALOG_FILE)
+    fsync_path(root)
 
 
 def _prepare(connection: duckdb.DuckDBPyConnection, root: Path) -> None:

@@ -14,7 +14,8 @@ import pyarrow.parquet as pq
 COMPRESSION = "zstd"
 
 
-def _fsync(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Make a file's (or a folder's) content durable."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -52,9 +53,9 @@ class PartWriter:
             return None
         self._writer.close()
         self._writer = None
-        _fsync(self._temporary)
+        fsync_path(self._temporary)
         os.replace(self._temporary, self.path)
-        _fsync(self.path.parent)
+        fsync_path(self.path.parent)
         return self.path
 
     def abort(self) -> None:

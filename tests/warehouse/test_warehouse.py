@@ -13,6 +13,7 @@ from warehouse.catalog import (
     TABLES_DIR,
     WarehouseError,
     collect_garbage,
+    connect_for_writing,
     commit,
     connect,
     run_lock,
@@ -176,3 +177,14 @@ def test_a_warehouse_of_another_schema_version_is_refused(tmp_path: Path) -> Non
     connection.close()
     with pytest.raises(WarehouseError, match="schema version 0"):
         _ingest(tmp_path, _files(VARIANTS, "variants"))
+
+
+def test_a_new_catalog_appears_whole(tmp_path: Path) -> None:
+    """Built aside and renamed into place: a run killed while creating it leaves no catalog, or one
+    with every view, never one that later runs cannot open."""
+    (tmp_path / ".warehouse.duckdb.new").write_bytes(b"left by a killed run")
+    connect_for_writing(tmp_path).close()
+    assert not (tmp_path / ".warehouse.duckdb.new").exists()
+    with connect(tmp_path) as connection:
+        for table in ("documents", "rejects", "files", "runs"):
+            assert connection.sql(f"SELECT count(*) FROM {table}").fetchone() == (0,)
