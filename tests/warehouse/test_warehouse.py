@@ -13,9 +13,9 @@ from warehouse.catalog import (
     TABLES_DIR,
     WarehouseError,
     collect_garbage,
-    connect_for_writing,
     commit,
     connect,
+    connect_for_writing,
     run_lock,
 )
 from warehouse.load import InputFile, load_shard
