@@ -63,6 +63,14 @@ def _parser() -> argparse.ArgumentParser:
         help="estimated Jaccard similarity that makes two documents near-duplicates (default: %(default)s)",
     )
 
+    ingest.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="shards loaded at once, each in a process of its own (default: one per core)",
+    )
+
     sql = commands.add_parser("sql", help="run a read-only SQL query against the warehouse")
     sql.add_argument("query")
     sql.add_argument(
@@ -90,24 +98,31 @@ def _ingest(args: argparse.Namespace) -> int:
     except (InputError, ValueError) as error:
         print(f"dumpling: {error}", file=sys.stderr)
         return 2
+    if args.workers is not None and args.workers < 1:
+        print("dumpling: --workers must be at least 1", file=sys.stderr)
+        return 2
     if not 0.0 < args.near_duplicate_threshold <= 1.0:
         print("dumpling: --near-duplicate-threshold must be above 0 and at most 1", file=sys.stderr)
         return 2
-    from flows.ingest import ingest  # Prefect is imported only when a flow runs
+    from flows.ingest import DEFAULT_WORKERS, ingest_with_workers  # Prefect is imported only when a flow runs
+    from flows.workers import worker_processes
     from warehouse.catalog import WarehouseError
 
+    workers = args.workers or DEFAULT_WORKERS
     try:
-        report = ingest(
-            paths=list(args.paths),
-            warehouse=str(args.warehouse),
-            source=args.source,
-            source_format=args.source_format,
-            field_mapping=args.field_mapping,
-            exclude=args.exclude,
-            default_excludes=args.default_excludes,
-            prune=args.prune,
-            near_duplicate_threshold=args.near_duplicate_threshold,
-        )
+        with worker_processes(workers):  # they warm up while Prefect starts
+            report = ingest_with_workers(workers)(
+                paths=list(args.paths),
+                warehouse=str(args.warehouse),
+                source=args.source,
+                source_format=args.source_format,
+                field_mapping=args.field_mapping,
+                exclude=args.exclude,
+                default_excludes=args.default_excludes,
+                prune=args.prune,
+                near_duplicate_threshold=args.near_duplicate_threshold,
+                workers=workers,
+            )
     except WarehouseError as error:
         print(f"dumpling: {error}", file=sys.stderr)
         return 1

@@ -9,22 +9,27 @@ itself in `runs`.
 from __future__ import annotations
 
 import dataclasses
+import os
+import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import groupby, islice
+from itertools import groupby
 from pathlib import Path
 
 import pyarrow as pa
-from prefect import flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.discover import DEFAULT_EXCLUDES, discover
 from flows.settings import default_warehouse
+from flows.workers import current as worker_pool
+from flows.workers import worker_processes
 from transforms.dedup import DEFAULT_THRESHOLD
 from transforms.fields import parse_mapping
 from warehouse.catalog import TABLES_DIR, collect_garbage, commit, derived_are_stale, manifest, run_lock
@@ -34,6 +39,9 @@ from warehouse.parts import PartWriter
 from warehouse.schema import RUNS, Load
 
 SHARD_FILES = 500
+# A shard also ends at this many bytes of input, so that the cores get shares of similar size.
+SHARD_BYTES = 3 * 1024 * 1024
+DEFAULT_WORKERS = os.cpu_count() or 1
 
 
 @dataclass
@@ -66,12 +74,28 @@ class IngestReport:
         return "\n".join(lines)
 
 
-def shards(files: Sequence[InputFile], size: int = SHARD_FILES) -> Iterator[list[InputFile]]:
-    """Files grouped by source, then cut into shards of at most `size` files."""
+def shards(
+    files: Sequence[InputFile], size: int = SHARD_FILES, max_bytes: int = SHARD_BYTES
+) -> Iterator[list[InputFile]]:
+    """Files grouped by source, then cut into shards of at most `size` files and, unless one file is
+    larger on its own, `max_bytes` of input."""
     for _, group in groupby(files, key=lambda item: item.source):
-        iterator = iter(group)
-        while shard := list(islice(iterator, size)):
+        shard: list[InputFile] = []
+        shard_bytes = 0
+        for item in group:
+            item_bytes = item.path.stat().st_size
+            if shard and (len(shard) >= size or shard_bytes + item_bytes > max_bytes):
+                yield shard
+                shard, shard_bytes = [], 0
+            shard.append(item)
+            shard_bytes += item_bytes
+        if shard:
             yield shard
+
+
+def _largest_first(all_shards: list[list[InputFile]]) -> list[list[InputFile]]:
+    """The biggest shards start first, so that no core is left with a big one at the end."""
+    return sorted(all_shards, key=lambda shard: -sum(item.path.stat().st_size for item in shard))
 
 
 def changed_files(files: Sequence[InputFile], known: dict[str, str]) -> tuple[list[InputFile], int]:
@@ -96,17 +120,35 @@ def removed_files(paths: Sequence[str], known: dict[str, str]) -> list[str]:
     ]
 
 
+# Commits from the tasks' threads go one at a time (DuckDB would make the others wait anyway).
+_commit_lock = threading.Lock()
+
+
 @task(name="load-shard", cache_policy=NO_CACHE)
 def load_shard_task(files: list[InputFile], root: Path, load: Load) -> ShardReport:
     """Load a shard and commit it at once: a run that dies later keeps it."""
-    report = load_shard(files, root / TABLES_DIR, load)
-    commit(root, report.parts, replaced=report.source_files)
+    pool = worker_pool()
+    if pool is None:
+        report = load_shard(files, root / TABLES_DIR, load)
+    else:
+        report = pool.submit(load_shard, files, root / TABLES_DIR, load).result()
+    with _commit_lock:
+        commit(root, report.parts, replaced=report.source_files)
     return report
 
 
 @task(name="refresh-derived", cache_policy=NO_CACHE)
 def refresh_derived_task(root: Path, threshold: float) -> None:
     refresh_derived(root, threshold)
+
+
+def _load_in_parallel(
+    all_shards: list[list[InputFile]], root: Path, load: Load, worker_count: int
+) -> list[ShardReport]:
+    """Every shard as a task; with more than one worker, the tasks' loading runs in worker processes."""
+    with worker_processes(worker_count if len(all_shards) > 1 else 1):
+        futures = [load_shard_task.submit(shard, root, load) for shard in all_shards]
+        return [future.result() for future in futures]
 
 
 def _record_run(root: Path, report: IngestReport, load: Load, paths: Sequence[str], seen: int) -> None:
@@ -130,7 +172,7 @@ def _record_run(root: Path, report: IngestReport, load: Load, paths: Sequence[st
     commit(root, [NewPart("runs", None, str(path.relative_to(root)))], replaced=[])
 
 
-@flow(name="ingest")
+@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_WORKERS))
 def ingest(
     paths: list[str],
     warehouse: str | None = None,
@@ -141,6 +183,7 @@ def ingest(
     default_excludes: bool = True,
     prune: bool = False,
     near_duplicate_threshold: float = DEFAULT_THRESHOLD,
+    workers: int = DEFAULT_WORKERS,
 ) -> IngestReport:
     """Load every new or changed file under `paths` into the warehouse; files loaded before are
     replaced, not doubled, and unchanged ones are skipped.
@@ -148,7 +191,8 @@ def ingest(
     `source_format` forces a format instead of detecting it; `field_mapping` maps JSONL/CSV fields to
     ours (`body=short_description,title=headline`); `exclude` adds file-name patterns to skip inside
     folders (as counted rejections) to the default ones, unless `default_excludes` is false; `prune`
-    removes the rows of files under `paths` that no longer exist.
+    removes the rows of files under `paths` that no longer exist; `workers` is how many shards load
+    at once, each in a process of its own (default: one per core).
     """
     started = time.perf_counter()
     root = Path(warehouse) if warehouse else default_warehouse()
@@ -162,8 +206,8 @@ def ingest(
         files = discover(paths, source, source_format, mapping, excludes)
         known = manifest(root)
         changed, report.unchanged = changed_files(files, known)
-        for shard in shards(changed):
-            report.add(load_shard_task(shard, root, load))
+        for shard_report in _load_in_parallel(_largest_first(list(shards(changed))), root, load, workers):
+            report.add(shard_report)
         gone = removed_files(paths, known) if prune else []
         if gone:
             commit(root, [], replaced=gone)
@@ -174,3 +218,8 @@ def ingest(
         _record_run(root, report, load, paths, len(files))
     get_run_logger().info(report.summary().splitlines()[0])
     return report
+
+
+def ingest_with_workers(workers: int) -> Flow[..., IngestReport]:
+    """The `ingest` flow with as many tasks at once as `workers` (each task's loading in a process)."""
+    return ingest.with_options(task_runner=ThreadPoolTaskRunner(max_workers=workers))

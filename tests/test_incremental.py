@@ -113,3 +113,13 @@ def test_a_second_run_at_the_same_time_is_refused(prefect_server: None, tmp_path
         ingest(paths=[str(VARIANTS)], warehouse=str(tmp_path))
     report = ingest(paths=[str(VARIANTS)], warehouse=str(tmp_path))
     assert report.documents.total() == 4
+
+
+def test_worker_processes_give_the_same_documents_as_one_worker(
+    prefect_server: None, corpora: Path, tmp_path: Path
+) -> None:
+    dump = _dump(corpora, tmp_path / "dump")
+    parallel = ingest(paths=[str(dump)], warehouse=str(tmp_path / "parallel"), workers=2)
+    serial = ingest(paths=[str(dump)], warehouse=str(tmp_path / "serial"), workers=1)
+    assert parallel.documents == serial.documents == {"huffpost": 4782, "nyt": 33, "space": 100}
+    assert _documents(tmp_path / "parallel") == _documents(tmp_path / "serial")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
@@ -46,7 +46,7 @@ def minhash_signature(text: str) -> list[int]:
 
 
 def near_duplicate_clusters(
-    signatures: Iterable[tuple[str, list[int]]], threshold: float = DEFAULT_THRESHOLD
+    signatures: Iterable[tuple[str, Sequence[int] | np.ndarray]], threshold: float = DEFAULT_THRESHOLD
 ) -> dict[str, str]:
     """For every document in a cluster of two or more near-duplicates (estimated Jaccard similarity
     of at least `threshold` to another member), the cluster id: the smallest doc_id in the cluster."""

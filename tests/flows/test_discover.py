@@ -75,3 +75,18 @@ def test_documentation_files_inside_folders_are_marked_excluded(tmp_path: Path) 
     }
     assert discover([str(tmp_path / "README.md")])[0].excluded_by is None  # named on its own: read
     assert {i.excluded_by for i in discover([str(tmp_path)], excludes=["*.txt"])} == {None, "*.txt"}
+
+
+def test_shards_end_at_a_size_and_never_mix_sources(tmp_path: Path) -> None:
+    from flows.ingest import shards
+    from warehouse.load import InputFile
+
+    files = []
+    for source, sizes in (("a", [400, 400, 400, 900]), ("b", [100])):
+        for number, size in enumerate(sizes):
+            path = tmp_path / f"{source}{number}.txt"
+            path.write_bytes(b"x" * size)
+            files.append(InputFile(path, source))
+    cut = [[item.path.name for item in shard] for shard in shards(files, size=500, max_bytes=1000)]
+    assert cut == [["a0.txt", "a1.txt"], ["a2.txt"], ["a3.txt"], ["b0.txt"]]
+    assert [len(shard) for shard in shards(files, size=2, max_bytes=10_000)] == [2, 2, 1]
