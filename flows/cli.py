@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import flows  # noqa: F401  (sets Prefect's environment before anything imports Prefect)
+from flows.config import Config, ConfigError, config_path, load_config
 from flows.discover import DEFAULT_EXCLUDES, InputError, discover
 from flows.output import OUTPUT_FORMATS, PRINTERS
 from flows.settings import default_warehouse
@@ -77,6 +78,19 @@ def _parser() -> argparse.ArgumentParser:
         "--warehouse", type=Path, default=default_warehouse(), help="warehouse folder (default: %(default)s)"
     )
     sql.add_argument("--format", choices=OUTPUT_FORMATS, default="table")
+
+    run = commands.add_parser("run", help="load the sources of a configuration file now")
+    run.add_argument("sources", nargs="*", metavar="SOURCE", help="the sources to load (default: all)")
+    run.add_argument(
+        "--config", type=Path, help="configuration file (default: $DUMPLING_CONFIG or ./dumpling.toml)"
+    )
+
+    serve = commands.add_parser(
+        "serve", help="run the scheduled sources of a configuration file, until stopped"
+    )
+    serve.add_argument(
+        "--config", type=Path, help="configuration file (default: $DUMPLING_CONFIG or ./dumpling.toml)"
+    )
 
     status = commands.add_parser("status", help="what the warehouse holds, and its last runs")
     status.add_argument(
@@ -159,9 +173,48 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _configured(args: argparse.Namespace) -> tuple[Config, Path] | None:
+    path = config_path(args.config)
+    try:
+        config = load_config(path)
+        unknown = [name for name in getattr(args, "sources", []) if name not in config.sources]
+        if unknown:
+            raise ConfigError(f"{path}: no source named {unknown[0]!r} (known: {', '.join(config.sources)})")
+    except ConfigError as error:
+        print(f"dumpling: {error}", file=sys.stderr)
+        return None
+    return config, path.resolve().parent
+
+
+def _run(args: argparse.Namespace) -> int:
+    configured = _configured(args)
+    if configured is None:
+        return 2
+    from flows.schedule import run_sources
+
+    for report in run_sources(*configured, list(args.sources)):
+        print(report.summary())
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    configured = _configured(args)
+    if configured is None:
+        return 2
+    from flows.schedule import serve_sources
+
+    try:
+        serve_sources(*configured)
+    except ValueError as error:
+        print(f"dumpling: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return {"ingest": _ingest, "sql": _sql, "status": _status}[args.command](args)
+    commands = {"ingest": _ingest, "sql": _sql, "status": _status, "run": _run, "serve": _serve}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pyarrow as pa
 from prefect import Flow, flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -32,11 +33,20 @@ from flows.workers import current as worker_pool
 from flows.workers import worker_processes
 from transforms.dedup import DEFAULT_THRESHOLD
 from transforms.fields import parse_mapping
-from warehouse.catalog import TABLES_DIR, collect_garbage, commit, derived_are_stale, manifest, run_lock
+from warehouse.catalog import (
+    TABLES_DIR,
+    collect_garbage,
+    commit,
+    connect,
+    derived_are_stale,
+    manifest,
+    run_lock,
+)
 from warehouse.derived import refresh_derived
 from warehouse.load import InputFile, NewPart, ShardReport, fingerprint, load_shard
 from warehouse.parts import PartWriter
 from warehouse.schema import RUNS, Load
+from warehouse.status import describe
 
 SHARD_FILES = 500
 # A shard also ends at this many bytes of input, so that the cores get shares of similar size.
@@ -216,8 +226,19 @@ def ingest(
             refresh_derived_task(root, near_duplicate_threshold)
         report.seconds = time.perf_counter() - started
         _record_run(root, report, load, paths, len(files))
+    _publish_report(root, report)
     get_run_logger().info(report.summary().splitlines()[0])
     return report
+
+
+def _publish_report(root: Path, report: IngestReport) -> None:
+    """The run's report and the warehouse's status after it, as an artifact of the flow run."""
+    with connect(root) as connection:
+        status = describe(connection, root)
+    markdown = f"## This run\n\n```\n{report.summary()}\n```\n\n## The warehouse now\n\n```\n{status}\n```\n"
+    create_markdown_artifact(
+        key="ingest-report", markdown=markdown, description=f"dumpling ingest into {root}"
+    )
 
 
 def ingest_with_workers(workers: int) -> Flow[..., IngestReport]:

@@ -89,3 +89,22 @@ def test_readme_demo_command(tmp_path: Path) -> None:
     assert "2019-03-05" in seed_line
     assert "US-backed militants prepared on Tuesday" in seed_line
     assert result.stdout.rstrip().endswith("5 rows")
+
+
+def test_each_run_publishes_its_report_as_an_artifact(prefect_server: None, tmp_path: Path) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+
+    report = ingest(paths=[str(SEEDS)], warehouse=str(tmp_path))
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(limit=50)
+        run_id = next(run.id for run in runs if str(run.id) == report.run_id)
+        (artifact,) = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=["ingest-report"]),
+                flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]),
+            )
+        )
+    assert artifact.type == "markdown"
+    assert f"run {report.run_id}: 5 files loaded" in artifact.data
+    assert "5 documents from 2 sources in 5 files; 0 rejects" in artifact.data  # as `dumpling status` says

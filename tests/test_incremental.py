@@ -123,3 +123,21 @@ def test_worker_processes_give_the_same_documents_as_one_worker(
     serial = ingest(paths=[str(dump)], warehouse=str(tmp_path / "serial"), workers=1)
     assert parallel.documents == serial.documents == {"huffpost": 4782, "nyt": 33, "space": 100}
     assert _documents(tmp_path / "parallel") == _documents(tmp_path / "serial")
+
+
+def test_configured_sources_run_with_their_settings(
+    prefect_server: None, corpora: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "dumpling.toml"
+    config.write_text(
+        '[warehouse]\nlocation = "warehouse"\n\n'
+        f'[sources.teasers]\nlocation = "{corpora / "jsonl_huffpost"}"\n'
+        'map = { body = "headline" }\n\n'
+        f'[sources.nyt]\nlocation = "{corpora / "rss_nyt_2016"}"\n'
+    )
+    assert main(["run", "teasers", "--config", str(config)]) == 0
+    assert "4782 documents" in capsys.readouterr().out
+    first = json.loads((corpora / "jsonl_huffpost" / "News_Category_Dataset_v2.json").open().readline())
+    rows = _rows(tmp_path / "warehouse", "SELECT source, text FROM documents WHERE record_index = 0")
+    assert rows == [("teasers", first["headline"])]  # the headline mapped to the body
+    assert _rows(tmp_path / "warehouse", "SELECT count(*) FROM documents") == [(4782,)]

@@ -103,3 +103,48 @@ def test_ingest_refuses_bad_options_before_any_flow_runs(tmp_path: Path, capsys,
     assert code == 2
     assert message in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        pytest.param(
+            '[sources.news]\nlocation = "no/such/folder"\n',
+            "source 'news': location 'no/such/folder' does not exist",
+            id="missing-location",
+        ),
+        pytest.param(
+            '[sources.news]\nlocation = "."\ncolour = "red"\n',
+            "unknown key 'colour' in sources.news",
+            id="unknown-key",
+        ),
+        pytest.param(
+            '[warehose]\nlocation = "x"\n', "unknown key 'warehose' in (top level)", id="misspelt-table"
+        ),
+        pytest.param(
+            '[sources.news]\nlocation = "."\nformat = "pdf"\n',
+            "sources.news.format: Value error, unknown format 'pdf'",
+            id="unknown-format",
+        ),
+        pytest.param(
+            '[sources.news]\nlocation = "."\nschedule = { timezone = "UTC" }\n',
+            "a schedule has either `cron` or `interval_seconds`",
+            id="schedule-without-kind",
+        ),
+        pytest.param("[sources.news\n", "not valid TOML", id="broken-toml"),
+    ],
+)
+def test_a_bad_configuration_is_one_line_and_exit_status_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], toml: str, message: str
+) -> None:
+    config = tmp_path / "dumpling.toml"
+    config.write_text(toml)
+    assert main(["run", "--config", str(config)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith(f"dumpling: {config}: ")
+    assert message in error
+
+
+def test_a_missing_configuration_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--config", str(tmp_path / "nowhere.toml")]) == 2
+    assert capsys.readouterr().err == f"dumpling: {tmp_path / 'nowhere.toml'}: no such configuration file\n"
