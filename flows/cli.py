@@ -118,7 +118,11 @@ def _ingest(args: argparse.Namespace) -> int:
     if not 0.0 < args.near_duplicate_threshold <= 1.0:
         print("dumpling: --near-duplicate-threshold must be above 0 and at most 1", file=sys.stderr)
         return 2
-    from flows.ingest import DEFAULT_WORKERS, ingest_with_workers  # Prefect is imported only when a flow runs
+    from flows.ingest import (
+        DEFAULT_WORKERS,
+        ShardsFailed,
+        ingest_with_workers,
+    )  # Prefect: only when a flow runs
     from flows.workers import worker_processes
     from warehouse.catalog import WarehouseError
 
@@ -137,7 +141,7 @@ def _ingest(args: argparse.Namespace) -> int:
                 near_duplicate_threshold=args.near_duplicate_threshold,
                 workers=workers,
             )
-    except WarehouseError as error:
+    except (WarehouseError, ShardsFailed) as error:
         print(f"dumpling: {error}", file=sys.stderr)
         return 1
     print(report.summary())

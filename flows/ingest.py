@@ -19,12 +19,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import groupby
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pyarrow as pa
 from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.discover import DEFAULT_EXCLUDES, discover
@@ -35,6 +38,7 @@ from transforms.dedup import DEFAULT_THRESHOLD
 from transforms.fields import parse_mapping
 from warehouse.catalog import (
     TABLES_DIR,
+    WarehouseError,
     collect_garbage,
     commit,
     connect,
@@ -52,6 +56,8 @@ SHARD_FILES = 500
 # A shard also ends at this many bytes of input, so that the cores get shares of similar size.
 SHARD_BYTES = 3 * 1024 * 1024
 DEFAULT_WORKERS = os.cpu_count() or 1
+# A shard that has not finished in this time is given up (and retried if the cause was I/O).
+SHARD_TIMEOUT_SECONDS = 2 * 60 * 60
 
 
 @dataclass
@@ -134,7 +140,25 @@ def removed_files(paths: Sequence[str], known: dict[str, str]) -> list[str]:
 _commit_lock = threading.Lock()
 
 
-@task(name="load-shard", cache_policy=NO_CACHE)
+class ShardsFailed(RuntimeError):
+    """Some shards could not be loaded even after their retries; every other shard was."""
+
+
+def _is_io_error(task: Any, task_run: Any, state: State[Any]) -> bool:
+    """Retry only what may go away by itself: I/O errors (a busy disk, a network share, a locked
+    catalog). A reader's or normaliser's error would only happen again."""
+    error = state.result(raise_on_failure=False)
+    return isinstance(error, OSError | duckdb.IOException | WarehouseError)
+
+
+@task(
+    name="load-shard",
+    cache_policy=NO_CACHE,
+    retries=3,
+    retry_delay_seconds=[2, 8, 32],
+    retry_condition_fn=_is_io_error,
+    timeout_seconds=SHARD_TIMEOUT_SECONDS,
+)
 def load_shard_task(files: list[InputFile], root: Path, load: Load) -> ShardReport:
     """Load a shard and commit it at once: a run that dies later keeps it."""
     pool = worker_pool()
@@ -154,11 +178,21 @@ def refresh_derived_task(root: Path, threshold: float) -> None:
 
 def _load_in_parallel(
     all_shards: list[list[InputFile]], root: Path, load: Load, worker_count: int
-) -> list[ShardReport]:
+) -> tuple[list[ShardReport], list[str]]:
     """Every shard as a task; with more than one worker, the tasks' loading runs in worker processes."""
     with worker_processes(worker_count if len(all_shards) > 1 else 1):
         futures = [load_shard_task.submit(shard, root, load) for shard in all_shards]
-        return [future.result() for future in futures]
+        results = [future.result(raise_on_failure=False) for future in futures]
+    failed = [
+        f"{shard[0].path} and {len(shard) - 1} more: {result}"
+        if len(shard) > 1
+        else f"{shard[0].path}: {result}"
+        for shard, result in zip(all_shards, results, strict=True)
+        if isinstance(result, BaseException)
+    ]
+    if failed:
+        get_run_logger().error("shards that could not be loaded:\n" + "\n".join(failed))
+    return [result for result in results if isinstance(result, ShardReport)], failed
 
 
 def _record_run(root: Path, report: IngestReport, load: Load, paths: Sequence[str], seen: int) -> None:
@@ -216,7 +250,8 @@ def ingest(
         files = discover(paths, source, source_format, mapping, excludes)
         known = manifest(root)
         changed, report.unchanged = changed_files(files, known)
-        for shard_report in _load_in_parallel(_largest_first(list(shards(changed))), root, load, workers):
+        loaded, failed = _load_in_parallel(_largest_first(list(shards(changed))), root, load, workers)
+        for shard_report in loaded:
             report.add(shard_report)
         gone = removed_files(paths, known) if prune else []
         if gone:
@@ -228,6 +263,9 @@ def ingest(
         _record_run(root, report, load, paths, len(files))
     _publish_report(root, report)
     get_run_logger().info(report.summary().splitlines()[0])
+    if failed:
+        # Everything else is loaded and committed; the run ends failed, saying which shards to retry.
+        raise ShardsFailed(f"{len(failed)} shards could not be loaded: {'; '.join(failed)}")
     return report
 
 

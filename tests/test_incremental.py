@@ -141,3 +141,33 @@ def test_configured_sources_run_with_their_settings(
     rows = _rows(tmp_path / "warehouse", "SELECT source, text FROM documents WHERE record_index = 0")
     assert rows == [("teasers", first["headline"])]  # the headline mapped to the body
     assert _rows(tmp_path / "warehouse", "SELECT count(*) FROM documents") == [(4782,)]
+
+
+def test_a_failing_shard_fails_the_run_after_the_others_are_loaded(
+    prefect_server: None, corpora: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flows.ingest
+    from flows.ingest import ShardsFailed
+
+    dump = _dump(corpora, tmp_path / "dump")
+    real_load_shard = flows.ingest.load_shard
+    attempts: dict[str, int] = {}
+
+    def unreliable(files, tables_dir, load):  # type: ignore[no-untyped-def]
+        source = files[0].source
+        attempts[source] = attempts.get(source, 0) + 1
+        if source == "space" and attempts[source] == 1:
+            raise OSError("the network share went away")  # I/O: retried, then it works
+        if source == "nyt":
+            raise ValueError("a reader bug")  # not I/O: not retried
+        return real_load_shard(files, tables_dir, load)
+
+    monkeypatch.setattr(flows.ingest, "load_shard", unreliable)
+    quick = flows.ingest.load_shard_task.with_options(retry_delay_seconds=[0, 0, 0])
+    monkeypatch.setattr(flows.ingest, "load_shard_task", quick)
+    with pytest.raises(ShardsFailed, match=r"1 shards could not be loaded: .*HomePage.xml: a reader bug"):
+        ingest(paths=[str(dump)], warehouse=str(tmp_path / "warehouse"), workers=1)
+    assert attempts == {"huffpost": 1, "nyt": 1, "space": 2}
+    rows = _rows(tmp_path / "warehouse", "SELECT source, count(*) FROM documents GROUP BY ALL ORDER BY 1")
+    assert rows == [("huffpost", 4782), ("space", 100)]
+    assert _rows(tmp_path / "warehouse", "SELECT files_loaded FROM runs") == [(101,)]
