@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -65,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     ingest.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        default=os.environ.get("DUMPLING_DASK_SCHEDULER"),
+        help="run the shards on this Dask cluster (tcp://host:8786) instead of local processes "
+        "(default: $DUMPLING_DASK_SCHEDULER)",
+    )
+    ingest.add_argument(
         "--workers",
         type=int,
         default=None,
@@ -126,10 +134,10 @@ def _ingest(args: argparse.Namespace) -> int:
     from flows.workers import worker_processes
     from warehouse.catalog import WarehouseError
 
-    workers = args.workers or DEFAULT_WORKERS
+    workers = 1 if args.dask_scheduler else args.workers or DEFAULT_WORKERS
     try:
         with worker_processes(workers):  # they warm up while Prefect starts
-            report = ingest_with_workers(workers)(
+            report = ingest_with_workers(workers, args.dask_scheduler)(
                 paths=list(args.paths),
                 warehouse=str(args.warehouse),
                 source=args.source,

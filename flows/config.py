@@ -3,6 +3,7 @@
     [warehouse]
     location = "warehouse"            # a folder; $DUMPLING_WAREHOUSE overrides it
     workers = 2                       # default: one per core
+    dask_scheduler = "tcp://10.0.0.5:8786"   # optional: run shards on a Dask cluster
     near_duplicate_threshold = 0.8
 
     [sources.reuters]
@@ -80,6 +81,7 @@ class Source(_Strict):
 class Warehouse(_Strict):
     location: str | None = None
     workers: Annotated[int, Field(ge=1)] | None = None
+    dask_scheduler: str | None = None
     near_duplicate_threshold: Annotated[float, Field(gt=0, le=1)] = 0.8
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import threading
 import time
 import uuid
 from collections import Counter
@@ -32,8 +31,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.discover import DEFAULT_EXCLUDES, discover
 from flows.settings import default_warehouse
+from flows.workers import commit_shard, worker_processes
 from flows.workers import current as worker_pool
-from flows.workers import worker_processes
 from transforms.dedup import DEFAULT_THRESHOLD
 from transforms.fields import parse_mapping
 from warehouse.catalog import (
@@ -136,10 +135,6 @@ def removed_files(paths: Sequence[str], known: dict[str, str]) -> list[str]:
     ]
 
 
-# Commits from the tasks' threads go one at a time (DuckDB would make the others wait anyway).
-_commit_lock = threading.Lock()
-
-
 class ShardsFailed(RuntimeError):
     """Some shards could not be loaded even after their retries; every other shard was."""
 
@@ -166,8 +161,7 @@ def load_shard_task(files: list[InputFile], root: Path, load: Load) -> ShardRepo
         report = load_shard(files, root / TABLES_DIR, load)
     else:
         report = pool.submit(load_shard, files, root / TABLES_DIR, load).result()
-    with _commit_lock:
-        commit(root, report.parts, replaced=report.source_files)
+    commit_shard(root, report)
     return report
 
 
@@ -279,6 +273,12 @@ def _publish_report(root: Path, report: IngestReport) -> None:
     )
 
 
-def ingest_with_workers(workers: int) -> Flow[..., IngestReport]:
-    """The `ingest` flow with as many tasks at once as `workers` (each task's loading in a process)."""
+def ingest_with_workers(workers: int, dask_scheduler: str | None = None) -> Flow[..., IngestReport]:
+    """The `ingest` flow with as many tasks at once as `workers` (each task's loading in a process),
+    or with its tasks run by the Dask cluster at `dask_scheduler` (pass `workers=1` to the flow then:
+    the cluster's processes do the loading)."""
+    if dask_scheduler:
+        from prefect_dask import DaskTaskRunner
+
+        return ingest.with_options(task_runner=DaskTaskRunner(address=dask_scheduler))
     return ingest.with_options(task_runner=ThreadPoolTaskRunner(max_workers=workers))

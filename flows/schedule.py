@@ -23,7 +23,7 @@ def source_parameters(config: Config, base: Path, name: str, source: Source) -> 
         "field_mapping": source.field_mapping,
         "exclude": list(source.exclude),
         "near_duplicate_threshold": config.warehouse.near_duplicate_threshold,
-        "workers": config.warehouse.workers or DEFAULT_WORKERS,
+        "workers": 1 if config.warehouse.dask_scheduler else config.warehouse.workers or DEFAULT_WORKERS,
     }
 
 
@@ -31,7 +31,8 @@ def run_sources(config: Config, base: Path, names: list[str]) -> list[IngestRepo
     reports = []
     for name in names or list(config.sources):
         parameters = source_parameters(config, base, name, config.sources[name])
-        reports.append(ingest_with_workers(parameters["workers"])(**parameters))
+        flow = ingest_with_workers(parameters["workers"], config.warehouse.dask_scheduler)
+        reports.append(flow(**parameters))
     return reports
 
 
@@ -50,7 +51,7 @@ def serve_sources(config: Config, base: Path) -> None:
         if source.schedule is None:
             continue
         parameters = source_parameters(config, base, name, source)
-        flow = ingest_with_workers(parameters["workers"])
+        flow = ingest_with_workers(parameters["workers"], config.warehouse.dask_scheduler)
         deployments.append(
             flow.to_deployment(
                 name=name, schedules=[_schedule(source)], parameters=parameters, tags=["dumpling"]

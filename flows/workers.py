@@ -9,11 +9,19 @@ caller goes on (the command line starts them before Prefect's server, so that bo
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
+
+from warehouse.catalog import commit
+from warehouse.load import ShardReport
 
 _pool: ProcessPoolExecutor | None = None
+# Commits from the tasks' threads go one at a time (DuckDB would make the others wait anyway). The
+# lock lives here, not beside the task, so that a task sent to a Dask worker carries no lock with it.
+_commit_lock = threading.Lock()
 
 
 def _warm_up() -> None:
@@ -45,3 +53,8 @@ def worker_processes(workers: int) -> Iterator[ProcessPoolExecutor | None]:
     finally:
         pool, _pool = _pool, None
         pool.shutdown(cancel_futures=True)
+
+
+def commit_shard(root: Path, report: ShardReport) -> None:
+    with _commit_lock:
+        commit(root, report.parts, replaced=report.source_files)

@@ -10,7 +10,8 @@ import pytest
 from prefect.testing.utilities import prefect_test_harness
 
 from flows.cli import main
-from flows.ingest import ingest
+from flows.ingest import IngestReport, ingest, ingest_with_workers
+from tests.conftest import CORPORA
 from warehouse.catalog import WarehouseError, connect, run_lock
 
 pytestmark = pytest.mark.e2e
@@ -27,10 +28,40 @@ def _rows(root: Path, sql: str) -> list[tuple]:
         return connection.sql(sql).fetchall()
 
 
-def test_a_second_run_over_the_corpora_loads_nothing(
-    prefect_server: None, corpora: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.fixture(scope="module")
+def corpora_loaded(
+    prefect_server: None, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, IngestReport]:
+    """The corpora loaded once by the flow with the default runner."""
+    if not CORPORA.is_dir():
+        pytest.skip(f"the developer corpora are not at {CORPORA}")
+    root = tmp_path_factory.mktemp("corpora")
+    return root, ingest(paths=[str(CORPORA)], warehouse=str(root))
+
+
+def test_the_corpora_on_a_dask_cluster_give_the_same_documents(
+    prefect_server: None,
+    corpora_loaded: tuple[Path, IngestReport],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    first = ingest(paths=[str(corpora)], warehouse=str(tmp_path))
+    from dask.distributed import LocalCluster
+    from prefect.settings import PREFECT_API_URL
+
+    # The cluster's worker processes report their task runs to the same Prefect server.
+    monkeypatch.setenv("PREFECT_API_URL", str(PREFECT_API_URL.value()))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        report = ingest_with_workers(1, cluster.scheduler_address)(
+            paths=[str(CORPORA)], warehouse=str(tmp_path), workers=1
+        )
+    assert report.documents.total() == 39_143
+    assert _documents(tmp_path) == _documents(corpora_loaded[0])
+
+
+def test_a_second_run_over_the_corpora_loads_nothing(
+    corpora_loaded: tuple[Path, IngestReport], corpora: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tmp_path, first = corpora_loaded
     assert (first.files, first.unchanged, first.documents.total()) == (3298, 0, 39_143)
     second = ingest(paths=[str(corpora)], warehouse=str(tmp_path))
     assert (second.files, second.unchanged, second.documents.total()) == (0, 3298, 0)
