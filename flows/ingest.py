@@ -25,11 +25,13 @@ import pyarrow as pa
 from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
 from prefect.runtime import flow_run
 from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.discover import DEFAULT_EXCLUDES, discover
+from flows.progress import shard_progress
 from flows.settings import default_warehouse
 from flows.workers import commit_shard, worker_processes
 from flows.workers import current as worker_pool
@@ -174,8 +176,15 @@ def _load_in_parallel(
     all_shards: list[list[InputFile]], root: Path, load: Load, worker_count: int
 ) -> tuple[list[ShardReport], list[str]]:
     """Every shard as a task; with more than one worker, the tasks' loading runs in worker processes."""
-    with worker_processes(worker_count if len(all_shards) > 1 else 1):
+    with (
+        worker_processes(worker_count if len(all_shards) > 1 else 1),
+        shard_progress(sum(len(shard) for shard in all_shards)) as progress,
+    ):
         futures = [load_shard_task.submit(shard, root, load) for shard in all_shards]
+        for done in as_completed(futures):
+            result = done.result(raise_on_failure=False)
+            if isinstance(result, ShardReport):
+                progress.shard_done(len(result.source_files), result.documents.total())
         results = [future.result(raise_on_failure=False) for future in futures]
     failed = [
         f"{shard[0].path} and {len(shard) - 1} more: {result}"

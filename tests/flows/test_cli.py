@@ -148,3 +148,19 @@ def test_a_bad_configuration_is_one_line_and_exit_status_2(
 def test_a_missing_configuration_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--config", str(tmp_path / "nowhere.toml")]) == 2
     assert capsys.readouterr().err == f"dumpling: {tmp_path / 'nowhere.toml'}: no such configuration file\n"
+
+
+def test_the_progress_bar_counts_files_and_documents() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from flows.progress import ShardProgress
+
+    with Progress(console=Console(file=StringIO(), force_terminal=True)) as progress:
+        bar = ShardProgress(progress, files=3)
+        bar.shard_done(files=2, documents=40)
+        bar.shard_done(files=1, documents=2)
+        (task,) = progress.tasks
+    assert (task.completed, task.total, task.fields["documents"], bar.documents) == (3, 3, 42, 42)
