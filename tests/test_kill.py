@@ -11,16 +11,11 @@ Set DUMPLING_KILL_SEED to replay the delays of a failed run (the seed is printed
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,12 +23,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CORPORA, REPO
+from tests.servers import VENV_BIN, environment, kill_group, prefect_server, tail
 from tests.test_corpora import _load_corpora
 from warehouse.catalog import CATALOG_FILE, EMPTY_PART, TABLES_DIR, connect
 
 pytestmark = pytest.mark.e2e
 
-VENV_BIN = REPO / ".venv" / "bin"
 KILLS = 10
 # On a 2-core machine a fresh full run lasts about 41 s: the flow starts after 5-6 s, the first shard
 # is committed at about 7.5 s, the slowest shard (the Reuters SGML files) alone takes about 12 s, the last
@@ -42,55 +37,7 @@ KILLS = 10
 # 25 s they land before a run's first commit, in the middle of shards, during the refresh and, once
 # the warehouse is complete, in runs that have nothing to load.
 KILL_DELAY_SECONDS = (0.5, 25.0)
-SERVER_START_SECONDS = 120.0
 RUN_TIMEOUT_SECONDS = 600.0
-QUIET_PREFECT = {
-    "DO_NOT_TRACK": "1",
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_UI_ENABLED": "false",
-}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _environment(prefect_home: Path, api_url: str | None = None) -> dict[str, str]:
-    env = {**os.environ, **QUIET_PREFECT, "PREFECT_HOME": str(prefect_home)}
-    env.pop("PREFECT_API_URL", None)
-    if api_url is not None:
-        env["PREFECT_API_URL"] = api_url
-    return env
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _tail(path: Path, characters: int = 3000) -> str:
-    return path.read_text(errors="replace")[-characters:] if path.exists() else "(no output)"
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the process and every process of its group (its session), then reap it."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-
-
-def _stop_group(process: subprocess.Popen[bytes], grace: float) -> None:
-    """End the process and every process of its group, with SIGTERM first and SIGKILL after `grace` s."""
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=grace)
-    _kill_group(process)
 
 
 @pytest.fixture(scope="module")
@@ -100,28 +47,8 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip(
             f"the developer corpora are not at {CORPORA} (they sit beside the repo as ../shared/corpora)"
         )
-    home = tmp_path_factory.mktemp("prefect-server")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/api"
-    log = home / "server.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [str(VENV_BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=_environment(home / "home"),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        started = time.monotonic()
-        while not _healthy(url):
-            if server.poll() is not None or time.monotonic() - started > SERVER_START_SECONDS:
-                pytest.fail(f"the Prefect server did not become healthy at {url}:\n{_tail(log)}")
-            time.sleep(0.5)
-        print(f"\nPrefect server healthy at {url} after {time.monotonic() - started:.1f} s")
+    with prefect_server(tmp_path_factory.mktemp("prefect-server")) as url:
         yield url
-    finally:
-        _stop_group(server, grace=10)
 
 
 @dataclass(frozen=True)
@@ -200,7 +127,7 @@ def _kill_after(process: subprocess.Popen[bytes], delay: float) -> tuple[bool, f
         return False, time.monotonic() - started
     except subprocess.TimeoutExpired:
         elapsed = time.monotonic() - started
-        _kill_group(process)
+        kill_group(process)
         return True, elapsed
 
 
@@ -225,7 +152,7 @@ def _kill_repeatedly(root: Path, env: dict[str, str], logs: Path, clean: Snapsho
         running, elapsed = _kill_after(process, delay)
         context = f"seed {seed}, kill {attempt} after {delay:.2f} s (output: {log})"
         if not running:
-            assert process.returncode == 0, f"{context}: the run failed by itself:\n{_tail(log)}"
+            assert process.returncode == 0, f"{context}: the run failed by itself:\n{tail(log)}"
         seen = _check_after_kill(root, clean, context)
         outcome = "killed" if running else f"had finished after {elapsed:.1f} s"
         state = seen.describe(clean) if seen is not None else "no catalog yet"
@@ -238,9 +165,9 @@ def _final_run(root: Path, env: dict[str, str], log: Path, seed: int) -> float:
     try:
         returncode = process.wait(timeout=RUN_TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
-        _kill_group(process)
-        pytest.fail(f"seed {seed}: the final run did not end in {RUN_TIMEOUT_SECONDS:.0f} s:\n{_tail(log)}")
-    assert returncode == 0, f"seed {seed}: the final run failed:\n{_tail(log)}"
+        kill_group(process)
+        pytest.fail(f"seed {seed}: the final run did not end in {RUN_TIMEOUT_SECONDS:.0f} s:\n{tail(log)}")
+    assert returncode == 0, f"seed {seed}: the final run failed:\n{tail(log)}"
     return time.monotonic() - started
 
 
@@ -282,7 +209,7 @@ def test_ingest_killed_ten_times_converges_to_a_clean_load(
     root = tmp_path / "wh"
     logs = tmp_path / "logs"
     logs.mkdir()
-    env = _environment(tmp_path / "prefect-client", api_url=prefect_api)
+    env = environment(tmp_path / "prefect-client", api_url=prefect_api)
     kills_started = time.monotonic()
     _kill_repeatedly(root, env, logs, clean, seed)
     print(f"{KILLS} kills in {time.monotonic() - kills_started:.1f} s")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CORPORA
-from tests.test_kill import VENV_BIN, _environment, _free_port, _healthy, _stop_group, _tail
+from tests.servers import VENV_BIN, environment, prefect_server, stop_group, tail
 from warehouse.catalog import connect
 
 pytestmark = pytest.mark.e2e
@@ -28,27 +28,8 @@ def scheduling_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tupl
     if not CORPORA.is_dir():
         pytest.skip(f"the developer corpora are not at {CORPORA}")
     home = tmp_path_factory.mktemp("scheduling-server")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/api"
-    environment = _environment(home / "home") | {"PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5"}
-    log = home / "server.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [str(VENV_BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        started = time.monotonic()
-        while not _healthy(url):
-            if server.poll() is not None or time.monotonic() - started > 120:
-                pytest.fail(f"the Prefect server did not become healthy at {url}:\n{_tail(log)}")
-            time.sleep(0.5)
+    with prefect_server(home, PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="5") as url:
         yield url, home
-    finally:
-        _stop_group(server, grace=10)
 
 
 def _flow_runs(api: str, deployment_name: str) -> list[dict]:
@@ -74,11 +55,11 @@ def test_a_scheduled_source_runs_on_its_own(
         'schedule = { cron = "* * * * *", timezone = "UTC" }\n'
     )
     log = tmp_path / "serve.log"
-    environment = _environment(home / "home", api)
+    client_environment = environment(home / "home", api)
     with log.open("wb") as output:
         serving = subprocess.Popen(
             [str(VENV_BIN / "dumpling"), "serve", "--config", str(config)],
-            env=environment,
+            env=client_environment,
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -89,13 +70,13 @@ def test_a_scheduled_source_runs_on_its_own(
         completed: list[dict] = []
         while not completed:
             if serving.poll() is not None or time.monotonic() - started > SCHEDULED_RUN_SECONDS:
-                pytest.fail(f"no scheduled run completed:\n{_tail(log)}")
+                pytest.fail(f"no scheduled run completed:\n{tail(log)}")
             time.sleep(3)
             runs = _flow_runs(api, "space")
             completed = [run for run in runs if run["auto_scheduled"] and run["state_type"] == "COMPLETED"]
         assert not [run for run in runs if run["state_type"] in {"FAILED", "CRASHED"}], runs
     finally:
-        _stop_group(serving, grace=10)
+        stop_group(serving, grace=10)
     with connect(tmp_path / "warehouse") as connection:
         assert connection.sql("SELECT source, count(*) FROM documents GROUP BY ALL").fetchall() == [
             ("space", 100)
