@@ -126,15 +126,11 @@ def _ingest(args: argparse.Namespace) -> int:
     if not 0.0 < args.near_duplicate_threshold <= 1.0:
         print("dumpling: --near-duplicate-threshold must be above 0 and at most 1", file=sys.stderr)
         return 2
-    from flows.ingest import (
-        DEFAULT_WORKERS,
-        ShardsFailed,
-        ingest_with_workers,
-    )  # Prefect: only when a flow runs
+    from flows.ingest import ShardsFailed, ingest_with_workers, worker_count  # Prefect: only when a flow runs
     from flows.workers import worker_processes
     from warehouse.catalog import WarehouseError
 
-    workers = 1 if args.dask_scheduler else args.workers or DEFAULT_WORKERS
+    workers = worker_count(args.workers, args.dask_scheduler)
     try:
         with worker_processes(workers):  # they warm up while Prefect starts
             report = ingest_with_workers(workers, args.dask_scheduler)(

@@ -282,6 +282,11 @@ def _publish_report(root: Path, report: IngestReport) -> None:
     )
 
 
+def worker_count(workers: int | None, dask_scheduler: str | None) -> int:
+    """Local worker processes for a run: none besides the flow's own when a Dask cluster loads."""
+    return 1 if dask_scheduler else workers or DEFAULT_WORKERS
+
+
 def ingest_with_workers(workers: int, dask_scheduler: str | None = None) -> Flow[..., IngestReport]:
     """The `ingest` flow with as many tasks at once as `workers` (each task's loading in a process),
     or with its tasks run by the Dask cluster at `dask_scheduler` (pass `workers=1` to the flow then:

@@ -10,7 +10,7 @@ from prefect import serve
 from prefect.schedules import Cron, Interval, Schedule
 
 from flows.config import Config, Source, resolve_location
-from flows.ingest import DEFAULT_WORKERS, IngestReport, ingest_with_workers
+from flows.ingest import IngestReport, ingest_with_workers, worker_count
 
 
 def source_parameters(config: Config, base: Path, name: str, source: Source) -> dict[str, Any]:
@@ -23,7 +23,7 @@ def source_parameters(config: Config, base: Path, name: str, source: Source) -> 
         "field_mapping": source.field_mapping,
         "exclude": list(source.exclude),
         "near_duplicate_threshold": config.warehouse.near_duplicate_threshold,
-        "workers": 1 if config.warehouse.dask_scheduler else config.warehouse.workers or DEFAULT_WORKERS,
+        "workers": worker_count(config.warehouse.workers, config.warehouse.dask_scheduler),
     }
 
 

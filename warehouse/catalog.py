@@ -53,6 +53,12 @@ def _quote(text: str) -> str:
 def _configure(connection: duckdb.DuckDBPyConnection, root: Path) -> duckdb.DuckDBPyConnection:
     connection.execute(f"SET file_search_path = {_quote(str(root.resolve()))}")
     connection.execute("SET TimeZone = 'UTC'")
+    return connection
+
+
+def load_search_extension(connection: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """DuckDB's fts extension, which `search()` needs: only readers and the index refresh load it, not
+    every commit."""
     connection.execute(f"LOAD {_quote(str(FTS_EXTENSION))}")
     return connection
 
@@ -67,7 +73,7 @@ def connect(root: Path | str) -> duckdb.DuckDBPyConnection:
         connection = duckdb.connect(str(catalog), read_only=True)
     except duckdb.IOException as error:
         raise WarehouseError(f"cannot open {catalog}: {error}") from error
-    return _configure(connection, root)
+    return load_search_extension(_configure(connection, root))
 
 
 @contextmanager
@@ -261,9 +267,8 @@ def commit(root: Path, new_parts: Iterable[NewPart], replaced: Sequence[str]) ->
                     )
                 superseded.append(root / file)
         for part in new_parts:
-            sources = replaced if part.table != "runs" else []
             connection.execute(
-                "INSERT INTO _parts VALUES (?, ?, ?, ?)", [part.table, part.partition, part.file, sources]
+                "INSERT INTO _parts VALUES (?, ?, ?, ?)", [part.table, part.partition, part.file, replaced]
             )
         if replaced:
             connection.execute("INSERT OR REPLACE INTO _meta VALUES ('derived', 'stale')")

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from transforms.dedup import DEFAULT_THRESHOLD, near_duplicate_clusters
-from warehouse.catalog import connect_for_writing, document_files, stored_documents
+from warehouse.catalog import connect_for_writing, document_files, load_search_extension, stored_documents
 
 SEARCH_TABLE = "_search_documents"
 # BM25's length normalisation. The usual 0.75 lets a one-line headline that merely contains the words
@@ -30,7 +30,7 @@ BM25_B = 0.3
 
 
 def refresh_derived(root: Path, threshold: float = DEFAULT_THRESHOLD) -> None:
-    connection = connect_for_writing(root)
+    connection = load_search_extension(connect_for_writing(root))
     try:
         stored = stored_documents(document_files(connection))
         signatures = connection.execute(f"SELECT doc_id, minhash FROM {stored} ORDER BY doc_id").arrow()
