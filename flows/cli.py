@@ -22,7 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="load raw dump files, folders or globs into the warehouse")
     ingest.add_argument("paths", nargs="+", metavar="PATH")
     ingest.add_argument(
-        "--warehouse", type=Path, help="warehouse folder (default: %(default)s)", default=default_warehouse()
+        "--warehouse", help="warehouse folder or URL (default: %(default)s)", default=str(default_warehouse())
     )
     ingest.add_argument("--source", help="source name for every file (default: the dump's folder name)")
     ingest.add_argument(
@@ -83,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     sql = commands.add_parser("sql", help="run a read-only SQL query against the warehouse")
     sql.add_argument("query")
     sql.add_argument(
-        "--warehouse", type=Path, default=default_warehouse(), help="warehouse folder (default: %(default)s)"
+        "--warehouse", default=str(default_warehouse()), help="warehouse folder or URL (default: %(default)s)"
     )
     sql.add_argument("--format", choices=OUTPUT_FORMATS, default="table")
 
@@ -100,9 +100,20 @@ def _parser() -> argparse.ArgumentParser:
         "--config", type=Path, help="configuration file (default: $DUMPLING_CONFIG or ./dumpling.toml)"
     )
 
+    deploy = commands.add_parser(
+        "deploy", help="register the sources of a configuration file as deployments that workers run"
+    )
+    deploy.add_argument("sources", nargs="*", metavar="SOURCE", help="the sources to deploy (default: all)")
+    deploy.add_argument(
+        "--config", type=Path, help="configuration file (default: $DUMPLING_CONFIG or ./dumpling.toml)"
+    )
+    deploy.add_argument(
+        "--pool", default="dumpling", help="process work pool, created if missing (default: %(default)s)"
+    )
+
     status = commands.add_parser("status", help="what the warehouse holds, and its last runs")
     status.add_argument(
-        "--warehouse", type=Path, default=default_warehouse(), help="warehouse folder (default: %(default)s)"
+        "--warehouse", default=str(default_warehouse()), help="warehouse folder or URL (default: %(default)s)"
     )
     return parser
 
@@ -219,9 +230,32 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _deploy(args: argparse.Namespace) -> int:
+    configured = _configured(args)
+    if configured is None:
+        return 2
+    from flows.schedule import ServerUnreachable, deploy_sources, worker_command
+
+    try:
+        lines = deploy_sources(*configured, list(args.sources), args.pool)
+    except (ServerUnreachable, ValueError) as error:
+        print(f"dumpling: {error}", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    print(f"a worker runs them: {worker_command(args.pool)}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    commands = {"ingest": _ingest, "sql": _sql, "status": _status, "run": _run, "serve": _serve}
+    commands = {
+        "ingest": _ingest,
+        "sql": _sql,
+        "status": _status,
+        "run": _run,
+        "serve": _serve,
+        "deploy": _deploy,
+    }
     return commands[args.command](args)
 
 

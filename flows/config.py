@@ -13,7 +13,12 @@
     exclude = ["*.txt"]
     schedule = { cron = "0 * * * *", timezone = "Europe/Paris" }   # or { interval_seconds = 3600 }
 
-Every error names the file, the place in it and the problem on one line.
+Any setting can be overridden by an environment variable named `DUMPLING_` and the setting's keys
+joined by `__`: `DUMPLING_WAREHOUSE__WORKERS=4`, `DUMPLING_SOURCES__REUTERS__LOCATION=s3://b/reuters`,
+`DUMPLING_SOURCES__REUTERS__SCHEDULE='{ cron = "0 6 * * *" }'`. A value is read as TOML where it is
+one (numbers, booleans, arrays, inline tables), else as a string.
+
+Every error names the file (or the variable), the place in it and the problem on one line.
 """
 
 from __future__ import annotations
@@ -21,12 +26,14 @@ from __future__ import annotations
 import glob
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from flows.settings import default_warehouse
+from warehouse.storage import is_remote, list_files, local_path
 
 CONFIG_FILE = "dumpling.toml"
 CONFIG_VARIABLE = "DUMPLING_CONFIG"
@@ -89,10 +96,13 @@ class Config(_Strict):
     warehouse: Warehouse = Warehouse()
     sources: dict[str, Source] = {}
 
-    def warehouse_path(self, base: Path) -> Path:
+    def warehouse_location(self, base: Path) -> str:
+        """A folder (relative to the configuration file's) or a URL."""
         if os.environ.get(WAREHOUSE_VARIABLE):
-            return Path(os.environ[WAREHOUSE_VARIABLE])
-        return base / self.warehouse.location if self.warehouse.location else default_warehouse()
+            return os.environ[WAREHOUSE_VARIABLE]
+        if self.warehouse.location:
+            return resolve_location(base, self.warehouse.location)
+        return str(default_warehouse())
 
 
 def config_path(given: Path | None) -> Path:
@@ -103,6 +113,49 @@ def _where(location: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in location) or "(top level)"
 
 
+OVERRIDE_PREFIX = "DUMPLING_"
+
+
+def _override_value(text: str) -> object:
+    try:
+        return tomllib.loads(f"value = {text}")["value"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_overrides(data: dict[str, Any], environment: Mapping[str, str]) -> dict[tuple[str, ...], str]:
+    """Put the settings of `DUMPLING_A__B...` variables into `data`; which variable set which keys."""
+    applied: dict[tuple[str, ...], str] = {}
+    for variable, text in sorted(environment.items()):
+        if not variable.startswith(OVERRIDE_PREFIX) or "__" not in variable:
+            continue
+        keys = variable.removeprefix(OVERRIDE_PREFIX).split("__")
+        table = data
+        path: list[str] = []
+        for depth, key in enumerate(keys, start=1):
+            # Keys match case-insensitively, since variable names are written in capitals.
+            name = next((existing for existing in table if existing.lower() == key.lower()), key.lower())
+            path.append(name)
+            if depth == len(keys):
+                table[name] = _override_value(text)
+            else:
+                child = table.setdefault(name, {})
+                if not isinstance(child, dict):
+                    raise ConfigError(f"${variable}: {'.'.join(path)} is not a table")
+                table = child
+        applied[tuple(path)] = variable
+    return applied
+
+
+def _origin(path: Path, applied: Mapping[tuple[str, ...], str], location: tuple[int | str, ...]) -> str:
+    """The file, or the variable that set the setting at `location`."""
+    keys = tuple(str(part) for part in location)
+    for length in range(len(keys), 0, -1):
+        if keys[:length] in applied:
+            return f"${applied[keys[:length]]} (over {path})"
+    return str(path)
+
+
 def load_config(path: Path, *, check_locations: bool = True) -> Config:
     """The configuration in `path`; with `check_locations`, every source's location must name files."""
     try:
@@ -111,22 +164,35 @@ def load_config(path: Path, *, check_locations: bool = True) -> Config:
         raise ConfigError(f"{path}: no such configuration file") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    applied = apply_overrides(data, os.environ)
     try:
         config = Config.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
+        origin = _origin(path, applied, first["loc"])
         if first["type"] == "extra_forbidden":
             *parent, key = first["loc"]
-            raise ConfigError(f"{path}: unknown key {key!r} in {_where(tuple(parent))}") from None
-        raise ConfigError(f"{path}: {_where(first['loc'])}: {first['msg']}") from None
+            raise ConfigError(f"{origin}: unknown key {key!r} in {_where(tuple(parent))}") from None
+        raise ConfigError(f"{origin}: {_where(first['loc'])}: {first['msg']}") from None
     if check_locations:
         for name, source in config.sources.items():
-            location = resolve_location(path.parent, source.location)
-            if not Path(location).exists() and not glob.glob(location, recursive=True):
-                raise ConfigError(f"{path}: source {name!r}: location {source.location!r} does not exist")
+            if not _names_files(resolve_location(path.parent, source.location)):
+                origin = _origin(path, applied, ("sources", name, "location"))
+                raise ConfigError(f"{origin}: source {name!r}: location {source.location!r} does not exist")
     return config
 
 
+def _names_files(location: str) -> bool:
+    if is_remote(location):
+        try:
+            return bool(list_files(location))
+        except (OSError, ValueError) as error:
+            raise ConfigError(f"cannot list {location}: {type(error).__name__}: {error}") from None
+    return local_path(location).exists() or bool(glob.glob(location, recursive=True))
+
+
 def resolve_location(base: Path, location: str) -> str:
-    """A location relative to the configuration file's folder, as a path or glob."""
-    return location if Path(location).is_absolute() else str(base / location)
+    """A location relative to the configuration file's folder, as a path or glob; URLs as they are."""
+    if is_remote(location) or local_path(location).is_absolute():
+        return location
+    return str(base / local_path(location))

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import groupby
@@ -33,10 +35,11 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.discover import DEFAULT_EXCLUDES, discover
 from flows.progress import shard_progress
 from flows.settings import default_warehouse
-from flows.workers import commit_shard, worker_processes
+from flows.workers import commit_lock, commit_shard, worker_processes
 from flows.workers import current as worker_pool
 from transforms.dedup import DEFAULT_THRESHOLD
 from transforms.fields import parse_mapping
+from transforms.records import Origin, Rejection
 from warehouse.catalog import (
     TABLES_DIR,
     WarehouseError,
@@ -45,18 +48,23 @@ from warehouse.catalog import (
     connect,
     derived_are_stale,
     manifest,
-    run_lock,
 )
 from warehouse.derived import refresh_derived
-from warehouse.load import InputFile, NewPart, ShardReport, fingerprint, load_shard
+from warehouse.load import InputFile, NewPart, ShardReport, fingerprint, load_shard, write_manifest
 from warehouse.parts import PartWriter
-from warehouse.schema import RUNS, Load
+from warehouse.remote import Loading, loading
+from warehouse.schema import REJECTS, RUNS, Load, rejects_batch
 from warehouse.status import describe
+from warehouse.storage import cache_directory, exists, is_remote, local_path
 
 SHARD_FILES = 500
 # A shard also ends at this many bytes of input, so that the cores get shares of similar size.
 SHARD_BYTES = 3 * 1024 * 1024
 DEFAULT_WORKERS = os.cpu_count() or 1
+# A bigger file is loaded in slices, as that many shards (at most MAX_SLICES), each reading the whole
+# file but making only its share of the records; the slices' parts are committed together.
+SLICE_BYTES = 16 * 1024 * 1024
+MAX_SLICES = 8
 # A shard that has not finished in this time is given up (and retried if the cause was I/O).
 SHARD_TIMEOUT_SECONDS = 2 * 60 * 60
 
@@ -95,12 +103,16 @@ def shards(
     files: Sequence[InputFile], size: int = SHARD_FILES, max_bytes: int = SHARD_BYTES
 ) -> Iterator[list[InputFile]]:
     """Files grouped by source, then cut into shards of at most `size` files and, unless one file is
-    larger on its own, `max_bytes` of input."""
+    larger on its own, `max_bytes` of input. A file over SLICE_BYTES is sliced, a shard per slice."""
     for _, group in groupby(files, key=lambda item: item.source):
         shard: list[InputFile] = []
         shard_bytes = 0
         for item in group:
-            item_bytes = item.path.stat().st_size
+            item_bytes = item.size
+            if item_bytes > SLICE_BYTES and item.excluded_by is None:
+                count = min(MAX_SLICES, -(-item_bytes // SLICE_BYTES))
+                yield from ([dataclasses.replace(item, file_slice=(k, count))] for k in range(count))
+                continue
             if shard and (len(shard) >= size or shard_bytes + item_bytes > max_bytes):
                 yield shard
                 shard, shard_bytes = [], 0
@@ -112,7 +124,7 @@ def shards(
 
 def _largest_first(all_shards: list[list[InputFile]]) -> list[list[InputFile]]:
     """The biggest shards start first, so that no core is left with a big one at the end."""
-    return sorted(all_shards, key=lambda shard: -sum(item.path.stat().st_size for item in shard))
+    return sorted(all_shards, key=lambda shard: -sum(item.size for item in shard))
 
 
 def changed_files(files: Sequence[InputFile], known: dict[str, str]) -> tuple[list[InputFile], int]:
@@ -120,21 +132,21 @@ def changed_files(files: Sequence[InputFile], known: dict[str, str]) -> tuple[li
     fingerprinted; and how many are unchanged."""
     changed = []
     for item in files:
-        marked = dataclasses.replace(item, fingerprint=fingerprint(item.path))
-        if known.get(str(item.path)) != marked.fingerprint:
+        marked = dataclasses.replace(item, fingerprint=item.fingerprint or fingerprint(item.path))
+        if known.get(item.name) != marked.fingerprint:
             changed.append(marked)
     return changed, len(files) - len(changed)
 
 
 def removed_files(paths: Sequence[str], known: dict[str, str]) -> list[str]:
     """Files the warehouse holds rows of, under one of `paths`, that no longer exist."""
-    roots = [str(Path(path).resolve()) for path in paths]
-    return [
+    roots = [path.rstrip("/") if is_remote(path) else str(local_path(path).resolve()) for path in paths]
+    under = [
         file
         for file in known
         if any(file == root or file.startswith(root.rstrip("/") + "/") for root in roots)
-        and not Path(file).exists()
     ]
+    return [file for file in under if not (exists(file) if is_remote(file) else Path(file).exists())]
 
 
 class ShardsFailed(RuntimeError):
@@ -163,6 +175,17 @@ def load_shard_task(files: list[InputFile], root: Path, load: Load) -> ShardRepo
         report = load_shard(files, root / TABLES_DIR, load)
     else:
         report = pool.submit(load_shard, files, root / TABLES_DIR, load).result()
+    if files[0].file_slice is None:  # a slice is committed with the file's other slices
+        commit_shard(root, report)
+    return report
+
+
+def _commit_slices(root: Path, item: InputFile, slices: list[ShardReport], load: Load) -> ShardReport:
+    """The slices of one file committed as one, with the file's manifest row."""
+    report = ShardReport.merged(slices)
+    whole = dataclasses.replace(item, file_slice=None)
+    manifest_part = write_manifest([whole], report.tallies, root / TABLES_DIR / "files", load)
+    report.parts.append(NewPart("files", None, str(manifest_part.relative_to(root))))
     commit_shard(root, report)
     return report
 
@@ -173,29 +196,77 @@ def refresh_derived_task(root: Path, threshold: float) -> None:
 
 
 def _load_in_parallel(
-    all_shards: list[list[InputFile]], root: Path, load: Load, worker_count: int
-) -> tuple[list[ShardReport], list[str]]:
+    all_shards: list[list[InputFile]], target: Loading, load: Load, worker_count: int
+) -> tuple[list[ShardReport], list[tuple[list[InputFile], BaseException]]]:
     """Every shard as a task; with more than one worker, the tasks' loading runs in worker processes."""
     with (
         worker_processes(worker_count if len(all_shards) > 1 else 1),
         shard_progress(sum(len(shard) for shard in all_shards)) as progress,
     ):
-        futures = [load_shard_task.submit(shard, root, load) for shard in all_shards]
+        futures = [load_shard_task.submit(shard, target.root, load) for shard in all_shards]
+        shard_of = {id(future): shard for future, shard in zip(futures, all_shards, strict=True)}
+        loaded: list[ShardReport] = []
+        failed: list[tuple[list[InputFile], BaseException]] = []
+        slices: defaultdict[str, list[ShardReport]] = defaultdict(list)
         for done in as_completed(futures):
-            result = done.result(raise_on_failure=False)
-            if isinstance(result, ShardReport):
-                progress.shard_done(len(result.source_files), result.documents.total())
-        results = [future.result(raise_on_failure=False) for future in futures]
-    failed = [
-        f"{shard[0].path} and {len(shard) - 1} more: {result}"
-        if len(shard) > 1
-        else f"{shard[0].path}: {result}"
-        for shard, result in zip(all_shards, results, strict=True)
-        if isinstance(result, BaseException)
+            shard, result = shard_of[id(done)], done.result(raise_on_failure=False)
+            if not isinstance(result, ShardReport):
+                failed.append((shard, result))
+                continue
+            if shard[0].file_slice is not None:
+                slices[shard[0].name].append(result)
+                if len(slices[shard[0].name]) < shard[0].file_slice[1]:
+                    continue
+                result = _commit_slices(target.root, shard[0], slices.pop(shard[0].name), load)
+            loaded.append(result)
+            progress.shard_done(len(result.source_files), result.documents.total())
+            with commit_lock():
+                target.sync()
+    return loaded, failed
+
+
+def _describe_failures(failed: list[tuple[list[InputFile], BaseException]]) -> list[str]:
+    descriptions = []
+    for shard, error in failed:
+        first = shard[0]
+        if first.file_slice is not None:
+            descriptions.append(
+                f"{first.name} (slice {first.file_slice[0] + 1} of {first.file_slice[1]}): {error}"
+            )
+        else:
+            more = f" and {len(shard) - 1} more" if len(shard) > 1 else ""
+            descriptions.append(f"{first.name}{more}: {error}")
+    return descriptions
+
+
+def _record_failures(
+    root: Path, failed: list[tuple[list[InputFile], BaseException]], load: Load
+) -> Counter[str]:
+    """A `load_failed` reject for each file of a shard (or of a file's slice) that could not be loaded.
+    The file's rows from earlier loads stay, and so does its manifest entry: the next run loads it
+    again and replaces both the old rows and the reject."""
+    errors = {item.name: (item, error) for shard, error in failed for item in shard}
+    rejections = [
+        (
+            item.source,
+            Rejection(
+                Origin(name).at(0, -1),
+                item.source_format or "unknown",
+                "load_failed",
+                f"its shard could not be loaded after its retries: {type(error).__name__}: {error}",
+                b"",
+            ),
+        )
+        for name, (item, error) in sorted(errors.items())
     ]
-    if failed:
-        get_run_logger().error("shards that could not be loaded:\n" + "\n".join(failed))
-    return [result for result in results if isinstance(result, ShardReport)], failed
+    with PartWriter(root / TABLES_DIR / "rejects", REJECTS) as writer:
+        writer.write(rejects_batch(rejections, load))
+        path = writer.close()
+    assert path is not None
+    part = NewPart("rejects", None, str(path.relative_to(root)))
+    with commit_lock():
+        commit(root, [part], replaced=[], sources=list(errors))
+    return Counter({"load_failed": len(rejections)})
 
 
 def _record_run(root: Path, report: IngestReport, load: Load, paths: Sequence[str], seen: int) -> None:
@@ -242,20 +313,27 @@ def ingest(
     at once, each in a process of its own (default: one per core).
     """
     started = time.perf_counter()
-    root = Path(warehouse) if warehouse else default_warehouse()
+    location = warehouse or str(default_warehouse())
     run_id = str(flow_run.get_id() or uuid.uuid4())
     load = Load(run_id=run_id, ingested_at=datetime.now(UTC))
-    report = IngestReport(run_id=run_id, warehouse=str(root))
+    report = IngestReport(run_id=run_id, warehouse=location)
     excludes = [*(DEFAULT_EXCLUDES if default_excludes else ()), *(exclude or [])]
     mapping = parse_mapping(field_mapping) if field_mapping else None
-    with run_lock(root):
+    staging = cache_directory() / "staging" / run_id
+    with loading(location) as target, _removed_at_exit(staging):
+        root = target.root
         collect_garbage(root)
-        files = discover(paths, source, source_format, mapping, excludes)
+        files = discover(paths, source, source_format, mapping, excludes, staging)
         known = manifest(root)
         changed, report.unchanged = changed_files(files, known)
-        loaded, failed = _load_in_parallel(_largest_first(list(shards(changed))), root, load, workers)
+        loaded, failed = _load_in_parallel(_largest_first(list(shards(changed))), target, load, workers)
         for shard_report in loaded:
             report.add(shard_report)
+        if failed:
+            get_run_logger().error(
+                "shards that could not be loaded:\n" + "\n".join(_describe_failures(failed))
+            )
+            report.rejects.update(_record_failures(root, failed, load))
         gone = removed_files(paths, known) if prune else []
         if gone:
             commit(root, [], replaced=gone)
@@ -264,21 +342,31 @@ def ingest(
             refresh_derived_task(root, near_duplicate_threshold)
         report.seconds = time.perf_counter() - started
         _record_run(root, report, load, paths, len(files))
-    _publish_report(root, report)
+    _publish_report(root, location, report)
     get_run_logger().info(report.summary().splitlines()[0])
     if failed:
         # Everything else is loaded and committed; the run ends failed, saying which shards to retry.
-        raise ShardsFailed(f"{len(failed)} shards could not be loaded: {'; '.join(failed)}")
+        raise ShardsFailed(
+            f"{len(failed)} shards could not be loaded: {'; '.join(_describe_failures(failed))}"
+        )
     return report
 
 
-def _publish_report(root: Path, report: IngestReport) -> None:
+@contextmanager
+def _removed_at_exit(folder: Path) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _publish_report(root: Path, location: str, report: IngestReport) -> None:
     """The run's report and the warehouse's status after it, as an artifact of the flow run."""
     with connect(root) as connection:
-        status = describe(connection, root)
+        status = describe(connection, location)
     markdown = f"## This run\n\n```\n{report.summary()}\n```\n\n## The warehouse now\n\n```\n{status}\n```\n"
     create_markdown_artifact(
-        key="ingest-report", markdown=markdown, description=f"dumpling ingest into {root}"
+        key="ingest-report", markdown=markdown, description=f"dumpling ingest into {location}"
     )
 
 

@@ -55,6 +55,11 @@ def worker_processes(workers: int) -> Iterator[ProcessPoolExecutor | None]:
         pool.shutdown(cancel_futures=True)
 
 
+def commit_lock() -> threading.Lock:
+    """Held by each commit, and by whatever must not see one half done (a push of the catalog)."""
+    return _commit_lock
+
+
 def commit_shard(root: Path, report: ShardReport) -> None:
     with _commit_lock:
         commit(root, report.parts, replaced=report.source_files)

@@ -202,3 +202,41 @@ def test_a_failing_shard_fails_the_run_after_the_others_are_loaded(
     rows = _rows(tmp_path / "warehouse", "SELECT source, count(*) FROM documents GROUP BY ALL ORDER BY 1")
     assert rows == [("huffpost", 4782), ("space", 100)]
     assert _rows(tmp_path / "warehouse", "SELECT files_loaded FROM runs") == [(101,)]
+    failed = _rows(tmp_path / "warehouse", "SELECT source, reason, message, source_file FROM rejects")
+    assert failed == [
+        (
+            "nyt",
+            "load_failed",
+            "its shard could not be loaded after its retries: ValueError: a reader bug",
+            str((dump / "nyt" / "HomePage.xml").resolve()),
+        )
+    ]
+    monkeypatch.setattr(flows.ingest, "load_shard", real_load_shard)
+    again = ingest(paths=[str(dump)], warehouse=str(tmp_path / "warehouse"), workers=1)
+    assert (again.files, again.unchanged, dict(again.documents)) == (1, 101, {"nyt": 33})
+    assert _rows(tmp_path / "warehouse", "SELECT count(*) FROM rejects WHERE reason = 'load_failed'") == [
+        (0,)
+    ]
+
+
+def test_a_big_file_loads_in_slices_on_every_worker_as_one_file(
+    prefect_server: None,
+    corpora_loaded: tuple[Path, IngestReport],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import flows.ingest
+
+    monkeypatch.setattr(flows.ingest, "SLICE_BYTES", 256 * 1024)  # the 1.9 MB JSONL file: 8 slices
+    big = CORPORA / "jsonl_huffpost" / "News_Category_Dataset_v2.json"
+    shards = list(flows.ingest.shards([flows.ingest.InputFile(big, "jsonl_huffpost")]))
+    assert [shard[0].file_slice for shard in shards] == [(k, 8) for k in range(8)]
+    report = ingest(paths=[str(CORPORA / "jsonl_huffpost")], warehouse=str(tmp_path), workers=2)
+    assert (report.files, dict(report.documents)) == (1, {"jsonl_huffpost": 4782})
+    whole = _rows(
+        corpora_loaded[0],
+        "SELECT doc_id, content_hash, text FROM documents WHERE source = 'jsonl_huffpost' ORDER BY doc_id",
+    )
+    assert _rows(tmp_path, "SELECT doc_id, content_hash, text FROM documents ORDER BY doc_id") == whole
+    assert _rows(tmp_path, "SELECT source_file, documents, rejects FROM files") == [(str(big), 4782, 0)]
+    assert _rows(tmp_path, "SELECT files_loaded, documents FROM runs") == [(1, 4782)]

@@ -1,6 +1,6 @@
 """Configured sources on their schedules, against a real Prefect server (the test harness runs no
-scheduler): `dumpling serve` registers a deployment per scheduled source, and the server's scheduler
-must start runs on its own."""
+scheduler): `dumpling serve` registers a deployment per scheduled source, `dumpling deploy` one that a
+process worker runs, and the server's scheduler must start runs on its own."""
 
 from __future__ import annotations
 
@@ -44,41 +44,94 @@ def _flow_runs(api: str, deployment_name: str) -> list[dict]:
         return json.loads(response.read())
 
 
-def test_a_scheduled_source_runs_on_its_own(
-    scheduling_server: tuple[str, Path], corpora: Path, tmp_path: Path
-) -> None:
-    api, home = scheduling_server
-    config = tmp_path / "dumpling.toml"
+def _config(folder: Path, source: str, location: Path) -> Path:
+    """A configuration with one source, due every minute, loaded into `folder`/warehouse."""
+    folder.mkdir()
+    config = folder / "dumpling.toml"
     config.write_text(
         '[warehouse]\nlocation = "warehouse"\nworkers = 1\n\n'
-        f'[sources.space]\nlocation = "{corpora / "20news_mini" / "mini_newsgroups" / "sci.space"}"\n'
+        f'[sources.{source}]\nlocation = "{location}"\n'
         'schedule = { cron = "* * * * *", timezone = "UTC" }\n'
     )
-    log = tmp_path / "serve.log"
-    client_environment = environment(home / "home", api)
+    return config
+
+
+def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as output:
-        serving = subprocess.Popen(
-            [str(VENV_BIN / "dumpling"), "serve", "--config", str(config)],
-            env=client_environment,
+        return subprocess.Popen(
+            command,
+            env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            cwd=tmp_path,
+            cwd=log.parent,
         )
+
+
+def _documents(warehouse: Path) -> list[tuple[str, int]]:
+    with connect(warehouse) as connection:
+        assert connection.sql("SELECT count(*) FROM runs").fetchone()[0] >= 1
+        return connection.sql("SELECT source, count(*) FROM documents GROUP BY ALL").fetchall()
+
+
+def test_scheduled_sources_run_on_their_own(
+    scheduling_server: tuple[str, Path], corpora: Path, tmp_path: Path
+) -> None:
+    """`dumpling serve` runs its deployment itself; `dumpling deploy` registers one that a process
+    worker runs. Both at once, so that they share the wait for the next minute."""
+    api, home = scheduling_server
+    client_environment = environment(home / "home", api)
+    newsgroups = corpora / "20news_mini" / "mini_newsgroups"
+    served = _config(tmp_path / "served", "space", newsgroups / "sci.space")
+    deployed = _config(tmp_path / "deployed", "med", newsgroups / "sci.med")
+    serving = _start(
+        [str(VENV_BIN / "dumpling"), "serve", "--config", str(served)],
+        client_environment,
+        served.parent / "serve.log",
+    )
+    working = None
     try:
+        registered = subprocess.run(
+            [str(VENV_BIN / "dumpling"), "deploy", "--config", str(deployed)],
+            env=client_environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=deployed.parent,
+        )
+        assert (registered.returncode, registered.stdout.splitlines()) == (
+            0,
+            [
+                "deployed ingest/med: cron '* * * * *' (UTC), on work pool 'dumpling'",
+                f"a worker runs them: {VENV_BIN / 'prefect'} worker start --pool dumpling",
+            ],
+        ), registered.stderr
+        worker_log = deployed.parent / "worker.log"
+        working = _start(
+            [str(VENV_BIN / "prefect"), "worker", "start", "--pool", "dumpling"],
+            client_environment,
+            worker_log,
+        )
+        # Each is stopped as soon as a run of its own completes, long before the next one is due.
+        waiting = {"space": (serving, served.parent / "serve.log"), "med": (working, worker_log)}
         started = time.monotonic()
-        completed: list[dict] = []
-        while not completed:
-            if serving.poll() is not None or time.monotonic() - started > SCHEDULED_RUN_SECONDS:
-                pytest.fail(f"no scheduled run completed:\n{tail(log)}")
+        while waiting:
             time.sleep(3)
-            runs = _flow_runs(api, "space")
-            completed = [run for run in runs if run["auto_scheduled"] and run["state_type"] == "COMPLETED"]
-        assert not [run for run in runs if run["state_type"] in {"FAILED", "CRASHED"}], runs
+            for name, (process, log) in list(waiting.items()):
+                if process.poll() is not None or time.monotonic() - started > SCHEDULED_RUN_SECONDS:
+                    pytest.fail(f"no scheduled run of {name} completed:\n{tail(log)}")
+                runs = _flow_runs(api, name)
+                assert not [run for run in runs if run["state_type"] in {"FAILED", "CRASHED"}], runs
+                if [run for run in runs if run["auto_scheduled"] and run["state_type"] == "COMPLETED"]:
+                    stop_group(process, grace=10)
+                    del waiting[name]
+        # A worker runs each flow run in a session of its own, which stopping the worker leaves be.
+        while [run for run in _flow_runs(api, "med") if run["state_type"] in {"PENDING", "RUNNING"}]:
+            assert time.monotonic() - started < SCHEDULED_RUN_SECONDS, "a flow run of med does not end"
+            time.sleep(1)
     finally:
         stop_group(serving, grace=10)
-    with connect(tmp_path / "warehouse") as connection:
-        assert connection.sql("SELECT source, count(*) FROM documents GROUP BY ALL").fetchall() == [
-            ("space", 100)
-        ]
-        assert connection.sql("SELECT count(*) FROM runs").fetchone()[0] >= 1
+        if working is not None:
+            stop_group(working, grace=10)
+    assert _documents(served.parent / "warehouse") == [("space", 100)]
+    assert _documents(deployed.parent / "warehouse") == [("med", 100)]

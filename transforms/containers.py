@@ -106,11 +106,13 @@ def is_zip(head: bytes) -> bool:
     return head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06")
 
 
-def open_streams(path: Path) -> Iterator[tuple[Origin, bytes, BinaryIO]]:
-    """`(origin, first bytes, plain stream)` for the file at `path`, or for each member of an archive.
+def open_streams(path: Path, name: str | None = None) -> Iterator[tuple[Origin, bytes, BinaryIO]]:
+    """`(origin, first bytes, plain stream)` for the file at `path`, or for each member of an archive;
+    origins name the file `name` (a URL the file was copied from), else its path.
 
     Each stream is valid until the next one is produced.
     """
+    name = name or str(path)
     with ExitStack() as stack:
         raw = stack.enter_context(path.open("rb"))
         if is_zip(raw.read(4)):
@@ -120,16 +122,16 @@ def open_streams(path: Path) -> Iterator[tuple[Origin, bytes, BinaryIO]]:
                 if not info.is_dir():
                     with zip_archive.open(info) as member:
                         _, head, plain = decompress(member)  # type: ignore[arg-type]
-                        yield Origin(str(path), info.filename), head, plain
+                        yield Origin(name, info.filename), head, plain
             return
         raw.seek(0)
         _, head, plain = decompress(raw)
         if not is_tar(head):
-            yield Origin(str(path)), head, plain
+            yield Origin(name), head, plain
             return
         with tarfile.open(fileobj=plain, mode="r|") as tar_archive:
             for tar_member in tar_archive:
                 extracted = tar_archive.extractfile(tar_member) if tar_member.isfile() else None
                 if extracted is not None:
                     _, member_head, member_plain = decompress(extracted)  # type: ignore[arg-type]
-                    yield Origin(str(path), tar_member.name), member_head, member_plain
+                    yield Origin(name, tar_member.name), member_head, member_plain

@@ -22,7 +22,7 @@ import zstandard
 from transforms.containers import open_streams
 from transforms.fields import FieldMapping
 from transforms.readers import csv_table, feed, jsonl, mbox, message, reuters_sgml, textdump, warc
-from transforms.records import EXCERPT_BYTES, Locator, Origin, RawRecord, Rejection
+from transforms.records import EXCERPT_BYTES, Keep, Locator, Origin, RawRecord, Rejection
 
 Record = RawRecord | Rejection
 Reader = Callable[[BinaryIO, Origin], Iterator[Record]]
@@ -34,6 +34,8 @@ class Format:
     read: Callable[..., Iterator[Record]]
     looks_like: Callable[[bytes], bool]
     mapped: bool = False
+    # Its reader takes `keep`, and makes only the records it keeps in full.
+    selective: bool = False
     # Re-reads the record at a locator from the start of the stream, where seeking to its byte offset
     # is not enough (a CSV row needs the header; a feed item needs the document around it).
     read_one: Callable[[BinaryIO, Origin, Locator, FieldMapping | None], Record] | None = None
@@ -51,12 +53,12 @@ def _feed_item(stream: BinaryIO, origin: Origin, locator: Locator, mapping: Fiel
 FORMATS: dict[str, Format] = {
     fmt.name: fmt
     for fmt in [
-        Format(warc.FORMAT, warc.read_warc, warc.looks_like),
+        Format(warc.FORMAT, warc.read_warc, warc.looks_like, selective=True),
         Format(reuters_sgml.FORMAT, reuters_sgml.read_reuters_sgml, reuters_sgml.looks_like),
         Format(feed.FORMAT, feed.read_feed, feed.looks_like, read_one=_feed_item),
         Format(mbox.FORMAT, mbox.read_mbox, mbox.looks_like),
         Format(message.FORMAT, message.read_message, message.looks_like),
-        Format(jsonl.FORMAT, jsonl.read_jsonl, jsonl.looks_like, mapped=True),
+        Format(jsonl.FORMAT, jsonl.read_jsonl, jsonl.looks_like, mapped=True, selective=True),
         Format(csv_table.FORMAT, csv_table.read_csv, csv_table.looks_like, mapped=True, read_one=_csv_row),
         Format(textdump.FORMAT, textdump.read_textdump, textdump.looks_like),
     ]
@@ -80,15 +82,24 @@ def detect_format(head: bytes) -> str | None:
     return None if b"\x00" in head else textdump.FORMAT
 
 
-def _reader(source_format: str, mapping: FieldMapping | None) -> Reader:
+def _reader(source_format: str, mapping: FieldMapping | None, keep: Keep | None = None) -> Reader:
     fmt = FORMATS[source_format]
-    return partial(fmt.read, mapping=mapping) if fmt.mapped else fmt.read
+    options: dict[str, object] = {"mapping": mapping} if fmt.mapped else {}
+    if fmt.selective and keep is not None:
+        options["keep"] = keep
+    return partial(fmt.read, **options) if options else fmt.read
 
 
 def read_path(
-    path: Path, source_format: str | None = None, mapping: FieldMapping | None = None
+    path: Path,
+    source_format: str | None = None,
+    mapping: FieldMapping | None = None,
+    name: str | None = None,
+    keep: Keep | None = None,
 ) -> Iterator[Record]:
-    """Every record of the file at `path` (of each archive member, if it is an archive).
+    """Every record of the file at `path` (of each archive member, if it is an archive), located in
+    the file `name` (the URL a local copy was made from) if given. Records whose index `keep` rules
+    out may come as `skipped` stand-ins.
 
     A stream of no known format is one `unsupported_format` rejection; a stream that breaks while it
     is read keeps the records read before the damage and ends with one `truncated` or `corrupt_file`
@@ -96,12 +107,12 @@ def read_path(
     """
     if source_format is not None and source_format not in FORMATS:
         raise ValueError(f"unknown format {source_format!r}; known: {', '.join(FORMATS)}")
-    origin, count = Origin(str(path)), 0
+    origin, count = Origin(name or str(path)), 0
     try:
-        for origin, head, stream in open_streams(path):
+        for origin, head, stream in open_streams(path, name):
             count = 0
-            name = source_format or detect_format(head)
-            if name is None:
+            format_name = source_format or detect_format(head)
+            if format_name is None:
                 yield Rejection(
                     origin.at(0, 0),
                     "unknown",
@@ -110,7 +121,7 @@ def read_path(
                     head[:EXCERPT_BYTES],
                 )
                 continue
-            for record in _reader(name, mapping)(stream, origin):
+            for record in _reader(format_name, mapping, keep)(stream, origin):
                 yield record
                 count += 1
     except EOFError as error:

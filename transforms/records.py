@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -107,3 +108,14 @@ class Document:
     quoted_text: str | None = None
     signature: str | None = None
     minhash: list[int] = field(default_factory=list)
+
+
+# Which records a reader should make in full: given a record's index, true for the records one slice
+# of a big file loads. Readers whose records are costly to make (WARC pages to extract, JSON to parse)
+# stand `skipped` in for the others; any reader may ignore it, since the loader drops those records.
+Keep = Callable[[int], bool]
+
+
+def skipped(locator: Locator, source_format: str) -> Rejection:
+    """The stand-in for a record another slice of the file loads."""
+    return Rejection(locator, source_format, "other_slice", "loaded by another slice of the file", b"")

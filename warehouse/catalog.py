@@ -29,6 +29,7 @@ import duckdb_extension_fts
 from warehouse.load import NewPart
 from warehouse.parts import fsync_path, rewrite_without_sources, write_empty_part
 from warehouse.schema import SCHEMA_VERSION, TABLES, UNDATED_PARTITION
+from warehouse.storage import is_remote, local_path
 
 CATALOG_FILE = "warehouse.duckdb"
 TABLES_DIR = "tables"
@@ -64,8 +65,13 @@ def load_search_extension(connection: duckdb.DuckDBPyConnection) -> duckdb.DuckD
 
 
 def connect(root: Path | str) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the warehouse at `root`, with every table's view in place."""
-    root = Path(root)
+    """A read-only connection to the warehouse at `root` (a folder, or a URL such as `s3://bucket/w`),
+    with every table's view in place."""
+    if is_remote(str(root)):
+        from warehouse.remote import connect_remote
+
+        return connect_remote(str(root))
+    root = local_path(str(root))
     catalog = root / CATALOG_FILE
     if not catalog.exists():
         raise WarehouseError(f"no warehouse at {root}: load one with `dumpling ingest PATH`")
@@ -132,7 +138,7 @@ def _create_catalog(root: Path) -> None:
     connection = _configure(duckdb.connect(str(building)), root)
     try:
         _prepare(connection, root)
-        _create_views(connection)
+        create_views(connection)
         connection.execute("CHECKPOINT")
     finally:
         connection.close()
@@ -190,7 +196,7 @@ def _month_branch(scan: str, partition: str) -> str:
     )
 
 
-def _documents_view(connection: duckdb.DuckDBPyConnection) -> str:
+def _documents_view(connection: duckdb.DuckDBPyConnection, base: str) -> str:
     """One branch per partition, bounded by its month: DuckDB drops the branches a date filter rules
     out before reading any of their files."""
     hidden = ", ".join(HIDDEN_DOCUMENT_COLUMNS)
@@ -201,19 +207,24 @@ def _documents_view(connection: duckdb.DuckDBPyConnection) -> str:
         partitions.setdefault(partition, []).append(file)
     if not partitions:  # the empty part only gives the view its columns
         return (
-            f"SELECT * EXCLUDE ({hidden}) FROM {stored_documents([f'{TABLES_DIR}/documents/{EMPTY_PART}'])}"
+            f"SELECT * EXCLUDE ({hidden}) FROM "
+            f"{stored_documents([f'{base}{TABLES_DIR}/documents/{EMPTY_PART}'])}"
         )
     branches = []
     for partition, files in partitions.items():
-        scan = f"SELECT * EXCLUDE ({hidden}) FROM {stored_documents(files)}"
+        scan = f"SELECT * EXCLUDE ({hidden}) FROM {stored_documents([base + file for file in files])}"
         branches.append(_month_branch(scan, partition))
     return " UNION ALL ".join(branches)
 
 
-def _create_views(connection: duckdb.DuckDBPyConnection) -> None:
-    connection.execute(f"CREATE OR REPLACE VIEW _documents AS {_documents_view(connection)}")
+def create_views(connection: duckdb.DuckDBPyConnection, base: str = "", temporary: bool = False) -> None:
+    """The views over the listed parts, whose paths are relative to the warehouse folder (set as the
+    `file_search_path`) or, with `base`, to a URL; `temporary` views go with the (read-only)
+    connection, in front of the stored ones."""
+    view = "TEMPORARY VIEW" if temporary else "VIEW"
+    connection.execute(f"CREATE OR REPLACE {view} _documents AS {_documents_view(connection, base)}")
     connection.execute(
-        "CREATE OR REPLACE VIEW documents AS SELECT d.*, x.duplicate_of, x.near_duplicate_cluster "
+        f"CREATE OR REPLACE {view} documents AS SELECT d.*, x.duplicate_of, x.near_duplicate_cluster "
         "FROM _documents d LEFT JOIN _dedup x USING (doc_id)"
     )
     for table in TABLES:
@@ -225,9 +236,8 @@ def _create_views(connection: duckdb.DuckDBPyConnection) -> None:
                 "SELECT file FROM _parts WHERE table_name = ? ORDER BY file", [table]
             ).fetchall()
         ]
-        connection.execute(
-            f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet({parquet_listing(files)})"
-        )
+        listing = parquet_listing([base + file for file in files])
+        connection.execute(f"CREATE OR REPLACE {view} {table} AS SELECT * FROM read_parquet({listing})")
 
 
 def stored_documents(files: Sequence[str]) -> str:
@@ -241,11 +251,15 @@ def document_files(connection: duckdb.DuckDBPyConnection) -> list[str]:
     return [TABLES_DIR + "/documents/" + EMPTY_PART] + [row[0] for row in rows.fetchall()]
 
 
-def commit(root: Path, new_parts: Iterable[NewPart], replaced: Sequence[str]) -> None:
+def commit(
+    root: Path, new_parts: Iterable[NewPart], replaced: Sequence[str], sources: Sequence[str] | None = None
+) -> None:
     """Make `new_parts` part of the warehouse at `root`, in place of every row that earlier loads took
-    from the `replaced` source files (the files just loaded again, or pruned)."""
+    from the `replaced` source files (the files just loaded again, or pruned). The new parts hold rows
+    of the `sources` files (default: the replaced ones), which a later commit may replace."""
     new_parts = list(new_parts)
     replaced = sorted(set(replaced))
+    sources = replaced if sources is None else sorted(set(sources))
     superseded: list[Path] = []
     connection = connect_for_writing(root)
     try:
@@ -268,11 +282,11 @@ def commit(root: Path, new_parts: Iterable[NewPart], replaced: Sequence[str]) ->
                 superseded.append(root / file)
         for part in new_parts:
             connection.execute(
-                "INSERT INTO _parts VALUES (?, ?, ?, ?)", [part.table, part.partition, part.file, replaced]
+                "INSERT INTO _parts VALUES (?, ?, ?, ?)", [part.table, part.partition, part.file, sources]
             )
         if replaced:
             connection.execute("INSERT OR REPLACE INTO _meta VALUES ('derived', 'stale')")
-        _create_views(connection)
+        create_views(connection)
         connection.commit()
     finally:
         connection.close()

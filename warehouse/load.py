@@ -29,9 +29,12 @@ from warehouse.schema import (
     documents_batch,
     rejects_batch,
 )
+from warehouse.storage import download
 
 BATCH_ROWS = 2000
 FINGERPRINT_CHUNK = 1 << 20
+# A slice of a big file loads runs of this many consecutive records, every n-th run.
+SLICE_RUN = 64
 
 
 def fingerprint(path: Path) -> str:
@@ -45,7 +48,12 @@ def fingerprint(path: Path) -> str:
 
 @dataclass(frozen=True, slots=True)
 class InputFile:
-    """A file to load; `excluded_by` names the pattern that keeps it out, as a counted rejection."""
+    """A file to load; `excluded_by` names the pattern that keeps it out, as a counted rejection.
+
+    A remote file has its `url`, which its rows name, and its `size_bytes` and `fingerprint` from the
+    store's listing; `path` is where its bytes are copied to while its shard loads. A big file is
+    loaded in slices: `file_slice` is `(k, n)` for the k-th of n, each its own shard.
+    """
 
     path: Path
     source: str
@@ -53,6 +61,24 @@ class InputFile:
     mapping: FieldMapping | None = None
     excluded_by: str | None = None
     fingerprint: str | None = None
+    url: str | None = None
+    size_bytes: int | None = None
+    file_slice: tuple[int, int] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.url or str(self.path)
+
+    @property
+    def size(self) -> int:
+        return self.size_bytes if self.size_bytes is not None else self.path.stat().st_size
+
+    def keeps(self, record_index: int) -> bool:
+        """Whether this slice of the file loads the record at `record_index` (every record, unsliced)."""
+        if self.file_slice is None:
+            return True
+        k, n = self.file_slice
+        return (record_index // SLICE_RUN) % n == k
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,21 +91,41 @@ class NewPart:
 
 
 @dataclass(slots=True)
+class FileTally:
+    documents: int = 0
+    rejects: int = 0
+    formats: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: FileTally) -> None:
+        self.documents += other.documents
+        self.rejects += other.rejects
+        self.formats.update(other.formats)
+
+
+@dataclass(slots=True)
 class ShardReport:
-    """What loading one shard of input files produced: small enough to pass between processes."""
+    """What loading one shard of input files produced: small enough to pass between processes. The
+    shard's manifest part (in `parts`) lists its whole files; slices of a file only have a tally."""
 
     source_files: list[str]
     parts: list[NewPart] = field(default_factory=list)
     documents: Counter[str] = field(default_factory=Counter)
     rejects: Counter[str] = field(default_factory=Counter)
     formats: Counter[str] = field(default_factory=Counter)
+    tallies: dict[str, FileTally] = field(default_factory=dict)
 
-
-@dataclass(slots=True)
-class _FileTally:
-    documents: int = 0
-    rejects: int = 0
-    formats: Counter[str] = field(default_factory=Counter)
+    @classmethod
+    def merged(cls, reports: Sequence[ShardReport]) -> ShardReport:
+        """The reports of a file's slices as one."""
+        merged = cls(source_files=sorted({name for report in reports for name in report.source_files}))
+        for report in reports:
+            merged.parts += report.parts
+            merged.documents.update(report.documents)
+            merged.rejects.update(report.rejects)
+            merged.formats.update(report.formats)
+            for name, tally in report.tallies.items():
+                merged.tallies.setdefault(name, FileTally()).add(tally)
+        return merged
 
 
 class _DocumentParts:
@@ -118,16 +164,17 @@ def load_shard(files: Sequence[InputFile], tables_dir: Path, load: Load) -> Shar
     """Write the documents (one part per month), rejects and manifest rows of `files` to new parts, in
     batches. Paragraphs that repeat across the documents of a source are then moved to their
     `boilerplate`."""
-    report = ShardReport(source_files=[str(item.path) for item in files])
+    report = ShardReport(source_files=[item.name for item in files])
     repeats: defaultdict[str, RepeatCounter] = defaultdict(RepeatCounter)
-    tallies: dict[str, _FileTally] = {}
+    tallies = report.tallies
     documents: list[Document] = []
     rejections: list[tuple[str, Rejection]] = []
     document_parts = _DocumentParts(tables_dir / "documents")
     try:
+        _copy_remote_files(files)
         with PartWriter(tables_dir / "rejects", REJECTS) as rejects_part:
             for item in files:
-                tally = tallies.setdefault(str(item.path), _FileTally())
+                tally = tallies.setdefault(item.name, FileTally())
                 for result in _normalised(item):
                     report.formats[result.source_format] += 1
                     tally.formats[result.source_format] += 1
@@ -152,6 +199,10 @@ def load_shard(files: Sequence[InputFile], tables_dir: Path, load: Load) -> Shar
     except BaseException:
         document_parts.abort()
         raise
+    finally:
+        for item in files:
+            if item.url is not None:
+                item.path.unlink(missing_ok=True)
     document_paths = document_parts.close()
     repeated = {source: counter.repeated() for source, counter in repeats.items()}
     if any(repeated.values()):
@@ -161,24 +212,27 @@ def load_shard(files: Sequence[InputFile], tables_dir: Path, load: Load) -> Shar
         report.parts.append(NewPart("documents", partition, str(path.relative_to(root))))
     if rejects_path is not None:
         report.parts.append(NewPart("rejects", None, str(rejects_path.relative_to(root))))
-    files_path = _write_manifest(files, tallies, tables_dir / "files", load)
-    report.parts.append(NewPart("files", None, str(files_path.relative_to(root))))
+    whole_files = [item for item in files if item.file_slice is None]
+    if whole_files:
+        files_path = write_manifest(whole_files, tallies, tables_dir / "files", load)
+        report.parts.append(NewPart("files", None, str(files_path.relative_to(root))))
     return report
 
 
-def _write_manifest(
-    files: Sequence[InputFile], tallies: Mapping[str, _FileTally], directory: Path, load: Load
+def write_manifest(
+    files: Sequence[InputFile], tallies: Mapping[str, FileTally], directory: Path, load: Load
 ) -> Path:
+    """A part of the `files` table: each file's fingerprint and what loading it gave."""
     rows = []
     for item in files:
-        tally = tallies[str(item.path)]
+        tally = tallies[item.name]
         formats = tally.formats.most_common(1)
         rows.append(
             {
                 "source": item.source,
-                "source_file": str(item.path),
+                "source_file": item.name,
                 "fingerprint": item.fingerprint or fingerprint(item.path),
-                "size_bytes": item.path.stat().st_size,
+                "size_bytes": item.size,
                 "source_format": formats[0][0] if formats else None,
                 "documents": tally.documents,
                 "rejects": tally.rejects,
@@ -220,13 +274,17 @@ def _normalised(item: InputFile) -> Iterator[Document | Rejection]:
         yield _excluded(item)
         return
     index = 0
+    keep = item.keeps if item.file_slice is not None else None
     try:
-        for record in read_path(item.path, item.source_format, item.mapping):
-            yield normalise(record, item.source) if isinstance(record, RawRecord) else record
+        for record in read_path(item.path, item.source_format, item.mapping, item.url, keep):
+            if item.keeps(record.locator.record_index):
+                yield normalise(record, item.source) if isinstance(record, RawRecord) else record
             index += 1
     except Exception as error:  # a reader bug or an I/O error must not stop the other files
+        if not item.keeps(index):
+            return
         yield Rejection(
-            locator=Locator(source_file=str(item.path), record_index=index, byte_offset=-1),
+            locator=Locator(source_file=item.name, record_index=index, byte_offset=-1),
             source_format=item.source_format or "unknown",
             reason="read_error",
             message=f"{type(error).__name__}: {error}",
@@ -234,11 +292,17 @@ def _normalised(item: InputFile) -> Iterator[Document | Rejection]:
         )
 
 
+def _copy_remote_files(files: Sequence[InputFile]) -> None:
+    """Local copies of the shard's remote files, removed when the shard is loaded."""
+    remote = [item for item in files if item.url is not None]
+    download([item.url for item in remote if item.url is not None], [item.path for item in remote])
+
+
 def _excluded(item: InputFile) -> Rejection:
     with item.path.open("rb") as stream:
         excerpt = stream.read(EXCERPT_BYTES)
     return Rejection(
-        locator=Origin(str(item.path)).at(0, 0),
+        locator=Origin(item.name).at(0, 0),
         source_format="unknown",
         reason="skipped_excluded",
         message=f"the file matches the exclude pattern {item.excluded_by!r}",

@@ -13,7 +13,7 @@ def _rows(connection: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[object,
     return connection.execute(sql).fetchall()
 
 
-def describe(connection: duckdb.DuckDBPyConnection, root: Path) -> str:
+def describe(connection: duckdb.DuckDBPyConnection, root: Path | str) -> str:
     ((documents, sources, first, last, undated, duplicates, clustered),) = _rows(
         connection,
         "SELECT count(*), count(DISTINCT source), min(published_date), max(published_date), "

@@ -164,3 +164,41 @@ def test_the_progress_bar_counts_files_and_documents() -> None:
         bar.shard_done(files=1, documents=2)
         (task,) = progress.tasks
     assert (task.completed, task.total, task.fields["documents"], bar.documents) == (3, 3, 42, 42)
+
+
+def test_deploy_refuses_a_bad_configuration_before_reaching_any_server(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "dumpling.toml"
+    config.write_text('[sources.news]\nlocation = "."\ncolour = "red"\n')
+    assert main(["deploy", "--config", str(config)]) == 2
+    assert capsys.readouterr().err == f"dumpling: {config}: unknown key 'colour' in sources.news\n"
+
+
+@pytest.mark.parametrize(
+    ("api_url", "message"),
+    [
+        pytest.param(None, "no Prefect server configured", id="unset"),
+        pytest.param(
+            "http://127.0.0.1:9/api", "no Prefect server answers at http://127.0.0.1:9/api", id="down"
+        ),
+    ],
+)
+def test_deploy_without_a_server_is_one_line_and_exit_status_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], api_url: str | None, message: str
+) -> None:
+    # Prefect reads its settings once, when it is imported: the environment cannot change them now.
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    config = tmp_path / "dumpling.toml"
+    config.write_text('[sources.news]\nlocation = "."\nschedule = { interval_seconds = 3600 }\n')
+    if api_url is None:
+        settings = temporary_settings(restore_defaults={PREFECT_API_URL})
+    else:
+        settings = temporary_settings(updates={PREFECT_API_URL: api_url})
+    with settings:
+        assert main(["deploy", "--config", str(config)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1
+    assert captured.err.startswith(f"dumpling: {message}: start one with `prefect server start`")

@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 
 from transforms.encoding import decode_text
 from transforms.fields import FieldMapping, resolve_fields
-from transforms.records import EXCERPT_BYTES, Headers, Locator, Origin, RawRecord, Rejection
+from transforms.records import EXCERPT_BYTES, Headers, Keep, Locator, Origin, RawRecord, Rejection, skipped
 
 FORMAT = "jsonl"
 MAX_RECORD_BYTES = 64 * 1024 * 1024
@@ -104,9 +104,11 @@ def read_jsonl(
     *,
     byte_offset: int = 0,
     record_index: int = 0,
+    keep: Keep | None = None,
 ) -> Iterator[RawRecord | Rejection]:
     """Every line of `stream` as a record. `byte_offset` and `record_index` say where in its file the
-    stream starts (a stream positioned at a record's locator, to read that record again)."""
+    stream starts (a stream positioned at a record's locator, to read that record again); lines
+    `keep` rules out are not parsed."""
     offset, index = byte_offset, record_index
     while True:
         line = stream.readline(MAX_RECORD_BYTES + 1)
@@ -121,7 +123,10 @@ def read_jsonl(
             yield _rejection(origin.at(index, start), "too_large", message, line)
             index += 1
         elif line.strip():
-            yield _line_record(line.rstrip(b"\r\n"), origin.at(index, start), mapping)
+            if keep is None or keep(index):
+                yield _line_record(line.rstrip(b"\r\n"), origin.at(index, start), mapping)
+            else:
+                yield skipped(origin.at(index, start), FORMAT)
             index += 1
         offset += size
 

@@ -50,7 +50,7 @@ from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParserExce
 
 from transforms.encoding import decode_text
 from transforms.html import decode_html, extract_html
-from transforms.records import EXCERPT_BYTES, Headers, Locator, Origin, RawRecord, Rejection
+from transforms.records import EXCERPT_BYTES, Headers, Keep, Locator, Origin, RawRecord, Rejection, skipped
 
 FORMAT = "warc"
 MAX_PAYLOAD_BYTES = 64 * 1024 * 1024
@@ -295,7 +295,8 @@ class _Reader:
 _UNREADABLE = (ArchiveLoadFailed, StatusAndHeadersParserException, AttributeError, TypeError, ValueError)
 
 
-def read_warc(stream: BinaryIO, origin: Origin) -> Iterator[RawRecord | Rejection]:
+def read_warc(stream: BinaryIO, origin: Origin, keep: Keep | None = None) -> Iterator[RawRecord | Rejection]:
+    """Every WARC record of `stream`; records `keep` rules out are read past, not extracted."""
     guarded = _GuardedStream(stream)
     # WARCIterator is ArchiveIterator held to WARC: a first record that is not WARC fails instead of
     # being tried as ARC.
@@ -322,7 +323,8 @@ def read_warc(stream: BinaryIO, origin: Origin) -> Iterator[RawRecord | Rejectio
             return
         outcome: RawRecord | Rejection | None = None
         try:
-            outcome = _Reader(record, locator).read()
+            kept = keep is None or keep(record_index)
+            outcome = _Reader(record, locator).read() if kept else skipped(locator, FORMAT)
             records.get_record_offset()  # reads the rest of the record, so that its length is checked
         except _StreamBroke as error:
             if outcome is not None and not _missing_bytes(record) and isinstance(error.error, EOFError):

@@ -1,0 +1,109 @@
+"""Locations given as fsspec URLs (`s3://bucket/key`, `gs://...`, `file:///path`), and what dumpling
+needs of them: listing, fingerprints, existence and copies on local disk.
+
+`file://` URLs are plain local paths. Credentials and endpoints come from the usual places of each
+filesystem (for S3: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT_URL`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import fsspec
+from fsspec import AbstractFileSystem
+
+
+def is_remote(location: str) -> bool:
+    """A URL of a filesystem other than the local one."""
+    scheme, separator, _ = location.partition("://")
+    return bool(separator) and scheme != "file" and "/" not in scheme
+
+
+def local_path(location: str) -> Path:
+    return Path(location.removeprefix("file://"))
+
+
+def filesystem(url: str) -> tuple[AbstractFileSystem, str]:
+    """The filesystem of `url`, and the path within it."""
+    fs, path = fsspec.core.url_to_fs(url)
+    return fs, path
+
+
+def cache_directory() -> Path:
+    """Where local copies of remote files and warehouses are kept: `$DUMPLING_CACHE`, else the user's
+    cache folder."""
+    if configured := os.environ.get("DUMPLING_CACHE"):
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dumpling"
+
+
+def url_key(url: str) -> str:
+    """A short name for a URL, for folders of local copies."""
+    return hashlib.blake2b(url.encode(), digest_size=8).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteFile:
+    url: str
+    size: int
+    fingerprint: str
+
+
+def remote_fingerprint(fs: AbstractFileSystem, info: dict[str, Any]) -> str:
+    """What identifies a remote file's content without reading it: the store's content hash (S3's
+    ETag, GCS's MD5) with the size, else the filesystem's own key for the file's version."""
+    content_hash = info.get("ETag") or info.get("etag") or info.get("md5Hash")
+    if content_hash:
+        return f"etag:{str(content_hash).strip(chr(34))}:{info['size']}"
+    return f"{fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]}:{fs.ukey(info['name'])}"
+
+
+def list_files(url: str) -> list[RemoteFile]:
+    """The files `url` names: a file, every file under a folder, or the files a glob matches (folders
+    among them searched too), in a stable order. Empty when nothing matches."""
+    fs, path = filesystem(url)
+    found: dict[str, dict[str, Any]] = {}
+    if fs.isfile(path):
+        found[path] = fs.info(path)
+    elif fs.isdir(path):
+        found.update(fs.find(path, detail=True))
+    elif any(character in path for character in "*?["):
+        for name, info in fs.glob(path, detail=True).items():
+            if info["type"] == "directory":
+                found.update(fs.find(name, detail=True))
+            else:
+                found[name] = info
+    return [
+        RemoteFile(fs.unstrip_protocol(name), int(info["size"]), remote_fingerprint(fs, info))
+        for name, info in sorted(found.items())
+        if info["type"] == "file"
+    ]
+
+
+def exists(url: str) -> bool:
+    fs, path = filesystem(url)
+    return bool(fs.exists(path))
+
+
+def download(urls: Sequence[str], targets: Sequence[Path]) -> None:
+    """Copy remote files to local paths (concurrently, where the filesystem can)."""
+    if not urls:
+        return
+    for target in targets:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    fs, _ = filesystem(urls[0])
+    fs.get([filesystem(url)[1] for url in urls], [str(target) for target in targets])
+
+
+def upload(files: Iterable[tuple[Path, str]]) -> None:
+    """Copy local files to remote URLs."""
+    pairs = list(files)
+    if not pairs:
+        return
+    fs, _ = filesystem(pairs[0][1])
+    fs.put([str(local) for local, _ in pairs], [filesystem(url)[1] for _, url in pairs])
