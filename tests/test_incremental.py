@@ -228,7 +228,7 @@ def test_a_big_file_loads_in_slices_on_every_worker_as_one_file(
     import flows.ingest
 
     monkeypatch.setattr(flows.ingest, "SLICE_BYTES", 256 * 1024)  # the 1.9 MB JSONL file: 8 slices
-    big = CORPORA / "jsonl_huffpost" / "News_Category_Dataset_v2.json"
+    big = (CORPORA / "jsonl_huffpost" / "News_Category_Dataset_v2.json").resolve()
     shards = list(flows.ingest.shards([flows.ingest.InputFile(big, "jsonl_huffpost")]))
     assert [shard[0].file_slice for shard in shards] == [(k, 8) for k in range(8)]
     report = ingest(paths=[str(CORPORA / "jsonl_huffpost")], warehouse=str(tmp_path), workers=2)

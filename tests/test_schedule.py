@@ -135,3 +135,27 @@ def test_scheduled_sources_run_on_their_own(
             stop_group(working, grace=10)
     assert _documents(served.parent / "warehouse") == [("space", 100)]
     assert _documents(deployed.parent / "warehouse") == [("med", 100)]
+    # Prefect's own command line shows each run's report, with what `dumpling status` says.
+    prefect = [str(VENV_BIN / "prefect"), "artifact"]
+    wide = client_environment | {"COLUMNS": "250"}  # or the table cuts the key short
+    listed = subprocess.run([*prefect, "ls"], env=wide, capture_output=True, text=True, timeout=60)
+    assert "ingest-report" in listed.stdout, listed.stderr
+    inspected = subprocess.run(
+        [*prefect, "inspect", "ingest-report", "--output", "json"],
+        env=client_environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    reports = [artifact["data"] for artifact in json.loads(inspected.stdout)]
+    for warehouse in (served.parent / "warehouse", deployed.parent / "warehouse"):
+        status = subprocess.run(
+            [str(VENV_BIN / "dumpling"), "status", "--warehouse", str(warehouse)],
+            env=client_environment,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout.strip()
+        assert "100 documents from 1 sources in 100 files; 0 rejects" in status
+        assert [report for report in reports if status in report], (status, reports)

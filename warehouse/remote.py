@@ -44,7 +44,16 @@ from warehouse.catalog import (
     run_lock,
 )
 from warehouse.schema import TABLES
-from warehouse.storage import cache_directory, download, filesystem, remote_fingerprint, upload, url_key
+from warehouse.storage import (
+    cache_directory,
+    download,
+    filesystem,
+    is_remote,
+    local_path,
+    remote_fingerprint,
+    upload,
+    url_key,
+)
 
 LOCK_OBJECT = ".lock"
 PUSH_INTERVAL_SECONDS = 30.0
@@ -58,7 +67,7 @@ HTTPFS_EXTENSION = next(
 class RemoteWarehouse:
     def __init__(self, url: str) -> None:
         self.url = url.rstrip("/")
-        self.fs, self.path = filesystem(self.url)
+        self.fs, self.path = filesystem(self.url, fresh=True)
         self.mirror = cache_directory() / "warehouses" / url_key(self.url)
         self._pushed_at = time.monotonic()
 
@@ -66,6 +75,7 @@ class RemoteWarehouse:
         return f"{self.path}/{relative}"
 
     def catalog_fingerprint(self) -> str | None:
+        self.fs.invalidate_cache(self._object(CATALOG_FILE))
         try:
             info = self.fs.info(self._object(CATALOG_FILE))
         except FileNotFoundError:
@@ -146,6 +156,7 @@ class RemoteWarehouse:
 
     def _remote_parts(self) -> set[str]:
         tables = self._object(TABLES_DIR)
+        self.fs.invalidate_cache(tables)
         prefix = self.path + "/"
         return (
             {name.removeprefix(prefix) for name in self.fs.find(tables)} if self.fs.exists(tables) else set()
@@ -211,8 +222,6 @@ class Loading:
 @contextmanager
 def loading(location: str | Path) -> Iterator[Loading]:
     """The warehouse at `location` locked for a run, as a local folder to load into."""
-    from warehouse.storage import is_remote, local_path
-
     if not is_remote(str(location)):
         root = local_path(str(location))
         with run_lock(root):

@@ -20,7 +20,9 @@ def describe(connection: duckdb.DuckDBPyConnection, root: Path | str) -> str:
         "count(*) FILTER (WHERE published_date IS NULL), count(duplicate_of), "
         "count(near_duplicate_cluster) FROM documents",
     )
-    ((files, rejects),) = _rows(connection, "SELECT count(*), sum(rejects) FROM files")
+    ((files, rejects),) = _rows(
+        connection, "SELECT (SELECT count(*) FROM files), (SELECT count(*) FROM rejects)"
+    )
     lines = [
         f"warehouse {root}",
         f"  {documents} documents from {sources} sources in {files} files; {rejects or 0} rejects",

@@ -28,9 +28,12 @@ def local_path(location: str) -> Path:
     return Path(location.removeprefix("file://"))
 
 
-def filesystem(url: str) -> tuple[AbstractFileSystem, str]:
-    """The filesystem of `url`, and the path within it."""
+def filesystem(url: str, fresh: bool = False) -> tuple[AbstractFileSystem, str]:
+    """The filesystem of `url`, and the path within it; `fresh` forgets the listings fsspec keeps, so
+    that what changed in the store since is seen (a long-lived process lists a source many times)."""
     fs, path = fsspec.core.url_to_fs(url)
+    if fresh:
+        fs.invalidate_cache()
     return fs, path
 
 
@@ -66,7 +69,7 @@ def remote_fingerprint(fs: AbstractFileSystem, info: dict[str, Any]) -> str:
 def list_files(url: str) -> list[RemoteFile]:
     """The files `url` names: a file, every file under a folder, or the files a glob matches (folders
     among them searched too), in a stable order. Empty when nothing matches."""
-    fs, path = filesystem(url)
+    fs, path = filesystem(url, fresh=True)
     found: dict[str, dict[str, Any]] = {}
     if fs.isfile(path):
         found[path] = fs.info(path)
