@@ -12,7 +12,7 @@ import flows  # noqa: F401  (sets Prefect's environment before anything imports 
 from flows.config import Config, ConfigError, config_path, load_config
 from flows.discover import DEFAULT_EXCLUDES, InputError, discover
 from flows.output import OUTPUT_FORMATS, PRINTERS
-from flows.settings import default_warehouse
+from warehouse.location import default_warehouse
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,7 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="load raw dump files, folders or globs into the warehouse")
     ingest.add_argument("paths", nargs="+", metavar="PATH")
     ingest.add_argument(
-        "--warehouse", help="warehouse folder or URL (default: %(default)s)", default=str(default_warehouse())
+        "--warehouse", help="warehouse folder or URL (default: %(default)s)", default=default_warehouse()
     )
     ingest.add_argument("--source", help="source name for every file (default: the dump's folder name)")
     ingest.add_argument(
@@ -80,12 +80,39 @@ def _parser() -> argparse.ArgumentParser:
         help="shards loaded at once, each in a process of its own (default: one per core)",
     )
 
-    sql = commands.add_parser("sql", help="run a read-only SQL query against the warehouse")
-    sql.add_argument("query")
-    sql.add_argument(
-        "--warehouse", default=str(default_warehouse()), help="warehouse folder or URL (default: %(default)s)"
+    sql = commands.add_parser(
+        "sql",
+        help="run a read-only SQL query against the warehouse",
+        description="Run SQL on a read-only connection to the warehouse. Several statements separated by "
+        "';' run in order (SET, PRAGMA, ... then a SELECT); the last one's rows are printed.",
     )
-    sql.add_argument("--format", choices=OUTPUT_FORMATS, default="table")
+    sql_text = sql.add_mutually_exclusive_group(required=True)
+    sql_text.add_argument("query", nargs="?", help="the SQL to run")
+    sql_text.add_argument(
+        "--file", "-f", metavar="FILE", help="read the SQL from FILE (- for standard input)"
+    )
+    sql.add_argument(
+        "--warehouse", default=default_warehouse(), help="warehouse folder or URL (default: %(default)s)"
+    )
+    sql.add_argument(
+        "--format",
+        choices=OUTPUT_FORMATS,
+        help="table (at most 100 rows, fitted to the terminal), csv, json (JSON lines) or parquet "
+        "(needs --out) (default: from the extension of --out: .csv, .json, .jsonl, .parquet; else table)",
+    )
+    sql.add_argument(
+        "--out",
+        "-o",
+        type=Path,
+        metavar="FILE",
+        help="write to FILE instead of standard output (replaced once it is whole)",
+    )
+    sql.add_argument(
+        "--null",
+        default="",
+        metavar="TEXT",
+        help='CSV: the text of NULL (default: an empty field; the empty string is written "")',
+    )
 
     run = commands.add_parser("run", help="load the sources of a configuration file now")
     run.add_argument("sources", nargs="*", metavar="SOURCE", help="the sources to load (default: all)")
@@ -111,9 +138,17 @@ def _parser() -> argparse.ArgumentParser:
         "--pool", default="dumpling", help="process work pool, created if missing (default: %(default)s)"
     )
 
+    report = commands.add_parser(
+        "report", help="write a self-contained HTML report of the warehouse, with charts"
+    )
+    report.add_argument("--out", type=Path, default=Path("report.html"), help="(default: %(default)s)")
+    report.add_argument(
+        "--warehouse", default=default_warehouse(), help="warehouse folder or URL (default: %(default)s)"
+    )
+
     status = commands.add_parser("status", help="what the warehouse holds, and its last runs")
     status.add_argument(
-        "--warehouse", default=str(default_warehouse()), help="warehouse folder or URL (default: %(default)s)"
+        "--warehouse", default=default_warehouse(), help="warehouse folder or URL (default: %(default)s)"
     )
     return parser
 
@@ -164,18 +199,56 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _sql(args: argparse.Namespace) -> int:
+    from functools import partial
+
     import duckdb
 
+    from flows.output import OutputError, QueryError, SqlText, format_for, save_parquet, write_text
     from warehouse.catalog import WarehouseError, connect
 
+    output_format = args.format or format_for(args.out)
+    if output_format is None:
+        print(f"dumpling: cannot tell the format from {args.out}: give --format", file=sys.stderr)
+        return 2
+    if output_format == "parquet" and args.out is None:
+        print("dumpling: --format parquet writes a file: give --out FILE", file=sys.stderr)
+        return 2
     try:
-        connection = connect(args.warehouse)
-        relation = connection.sql(args.query)
-    except (WarehouseError, duckdb.Error) as error:
+        if args.file is None:
+            sql = SqlText(args.query)
+        elif args.file == "-":
+            sql = SqlText(sys.stdin.read())
+        else:
+            sql = SqlText(Path(args.file).read_text(encoding="utf-8"), name=args.file)
+    except (OSError, UnicodeDecodeError) as error:
+        print(
+            f"dumpling: cannot read {args.file}: {getattr(error, 'strerror', None) or error}", file=sys.stderr
+        )
+        return 2
+    printer = PRINTERS.get(output_format)
+    if output_format == "csv":
+        printer = partial(PRINTERS["csv"], null=args.null)
+    try:
+        with connect(args.warehouse) as connection:
+            try:
+                result = sql.run(connection)
+                if printer is None:
+                    save_parquet(result, args.out)
+                else:
+                    write_text(result, printer, args.out)
+            except duckdb.Error as error:
+                raise QueryError(sql.explain(error)) from error
+    except (WarehouseError, QueryError, OutputError, duckdb.Error) as error:
         print(f"dumpling: {error}", file=sys.stderr)
         return 1
-    if relation is not None:
-        PRINTERS[args.format](relation, sys.stdout)
+    except BrokenPipeError:  # the reader stopped early (`| head`): what it read is all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as error:
+        print(
+            f"dumpling: cannot write {args.out or 'the output'}: {error.strerror or error}", file=sys.stderr
+        )
+        return 1
     return 0
 
 
@@ -189,6 +262,20 @@ def _status(args: argparse.Namespace) -> int:
     except WarehouseError as error:
         print(f"dumpling: {error}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from warehouse.catalog import WarehouseError, connect
+    from warehouse.report import write_report
+
+    try:
+        with connect(args.warehouse) as connection:
+            write_report(connection, args.warehouse, args.out)
+    except (WarehouseError, OSError) as error:
+        print(f"dumpling: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote {args.out}")
     return 0
 
 
@@ -255,6 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": _run,
         "serve": _serve,
         "deploy": _deploy,
+        "report": _report,
     }
     return commands[args.command](args)
 

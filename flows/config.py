@@ -32,7 +32,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from flows.settings import default_warehouse
+from warehouse.location import default_warehouse
 from warehouse.storage import is_remote, list_files, local_path
 
 CONFIG_FILE = "dumpling.toml"
@@ -102,7 +102,7 @@ class Config(_Strict):
             return os.environ[WAREHOUSE_VARIABLE]
         if self.warehouse.location:
             return resolve_location(base, self.warehouse.location)
-        return str(default_warehouse())
+        return default_warehouse()
 
 
 def config_path(given: Path | None) -> Path:

@@ -10,7 +10,7 @@ from fnmatch import fnmatch
 from pathlib import Path, PurePath, PurePosixPath
 
 from transforms.fields import FieldMapping
-from warehouse.load import InputFile
+from warehouse.inputs import InputFile
 from warehouse.storage import cache_directory, is_remote, list_files, local_path, url_key
 
 # Files that sit beside the data in real dumps but are not part of it. Matched against file names of

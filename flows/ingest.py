@@ -34,7 +34,6 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.discover import DEFAULT_EXCLUDES, discover
 from flows.progress import shard_progress
-from flows.settings import default_warehouse
 from flows.workers import commit_lock, commit_shard, worker_processes
 from flows.workers import current as worker_pool
 from transforms.dedup import DEFAULT_THRESHOLD
@@ -51,6 +50,7 @@ from warehouse.catalog import (
 )
 from warehouse.derived import refresh_derived
 from warehouse.load import InputFile, NewPart, ShardReport, fingerprint, load_shard, write_manifest
+from warehouse.location import default_warehouse
 from warehouse.parts import PartWriter
 from warehouse.remote import Loading, loading
 from warehouse.schema import REJECTS, RUNS, Load, rejects_batch
@@ -91,7 +91,8 @@ class IngestReport:
         lines = [
             f"run {self.run_id}: {self.files} files loaded, {self.unchanged} unchanged, "
             f"{self.pruned} pruned, {self.documents.total()} documents, {self.rejects.total()} rejects "
-            f"in {self.seconds:.1f} s -> {self.warehouse}"
+            f"in {self.seconds:.1f} s -> {self.warehouse}",
+            f"  throughput: {self.documents.total() / max(self.seconds, 1e-3):,.0f} documents/s",
         ]
         lines += [f"  source {name}: {count} documents" for name, count in sorted(self.documents.items())]
         lines += [f"  format {name}: {count} records" for name, count in sorted(self.formats.items())]
@@ -313,7 +314,7 @@ def ingest(
     at once, each in a process of its own (default: one per core).
     """
     started = time.perf_counter()
-    location = warehouse or str(default_warehouse())
+    location = warehouse or default_warehouse()
     run_id = str(flow_run.get_id() or uuid.uuid4())
     load = Load(run_id=run_id, ingested_at=datetime.now(UTC))
     report = IngestReport(run_id=run_id, warehouse=location)

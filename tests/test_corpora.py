@@ -6,44 +6,28 @@ import mailbox
 import random
 import re
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from flows.discover import discover
-from flows.ingest import shards
-from tests.conftest import CORPORA
+from tests.conftest import CORPORA, load_without_prefect
 from transforms.formats import reread
 from transforms.normalise import TextColumns, normalise
 from transforms.records import Locator, RawRecord
-from warehouse.catalog import TABLES_DIR, commit, connect
+from warehouse.catalog import TABLES_DIR, connect
 from warehouse.checks import check_files, offending_rows
-from warehouse.derived import refresh_derived
-from warehouse.load import load_shard
-from warehouse.schema import LOAD_COLUMNS, Load
-
-
-def _load_corpora(root: Path, run_id: str) -> Path:
-    load = Load(run_id, datetime.now(UTC))
-    for shard in shards(discover([str(CORPORA)])):
-        report = load_shard(shard, root / TABLES_DIR, load)
-        commit(root, report.parts, replaced=report.source_files)
-    refresh_derived(root)
-    return root
+from warehouse.schema import LOAD_COLUMNS
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not CORPORA.is_dir():
-        pytest.skip(f"the developer corpora are not at {CORPORA}")
-    return _load_corpora(tmp_path_factory.mktemp("corpora-warehouse"), "corpora")
+def warehouse(corpora_warehouse: Path) -> Path:
+    return corpora_warehouse
 
 
 def test_loading_is_deterministic(warehouse: Path, tmp_path: Path) -> None:
     """A second load into a fresh warehouse gives the same rows, byte for byte, but for the run columns."""
-    again = _load_corpora(tmp_path / "again", "corpora-again")
+    again = load_without_prefect(tmp_path / "again", [str(CORPORA)], "corpora-again")
     query = f"SELECT * EXCLUDE ({', '.join(LOAD_COLUMNS)}) FROM documents ORDER BY doc_id"
     with connect(warehouse) as first, connect(again) as second:
         rows, rows_again = first.sql(query).arrow().read_all(), second.sql(query).arrow().read_all()

@@ -107,4 +107,5 @@ def test_each_run_publishes_its_report_as_an_artifact(prefect_server: None, tmp_
         )
     assert artifact.type == "markdown"
     assert f"run {report.run_id}: 5 files loaded" in artifact.data
+    assert f"throughput: {5 / report.seconds:,.0f} documents/s" in artifact.data
     assert "5 documents from 2 sources in 5 files; 0 rejects" in artifact.data  # as `dumpling status` says

@@ -22,14 +22,19 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import duckdb_extension_fts
 
-from warehouse.load import NewPart
+from warehouse.location import default_warehouse
 from warehouse.parts import fsync_path, rewrite_without_sources, write_empty_part
 from warehouse.schema import SCHEMA_VERSION, TABLES, UNDATED_PARTITION
 from warehouse.storage import is_remote, local_path
+from warehouse.views import install_views
+
+if TYPE_CHECKING:  # the loader imports every reader; a connection for queries needs none of them
+    from warehouse.load import NewPart
 
 CATALOG_FILE = "warehouse.duckdb"
 TABLES_DIR = "tables"
@@ -64,9 +69,10 @@ def load_search_extension(connection: duckdb.DuckDBPyConnection) -> duckdb.DuckD
     return connection
 
 
-def connect(root: Path | str) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the warehouse at `root` (a folder, or a URL such as `s3://bucket/w`),
-    with every table's view in place."""
+def connect(root: Path | str | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the warehouse at `root` (a folder, or a URL such as `s3://bucket/w`;
+    default: `$DUMPLING_WAREHOUSE`, else the checkout's `warehouse/`), with every view in place."""
+    root = default_warehouse() if root is None else root
     if is_remote(str(root)):
         from warehouse.remote import connect_remote
 
@@ -79,7 +85,9 @@ def connect(root: Path | str) -> duckdb.DuckDBPyConnection:
         connection = duckdb.connect(str(catalog), read_only=True)
     except duckdb.IOException as error:
         raise WarehouseError(f"cannot open {catalog}: {error}") from error
-    return load_search_extension(_configure(connection, root))
+    load_search_extension(_configure(connection, root))
+    install_views(connection, temporary=True)  # this dumpling's views, whichever wrote the catalog
+    return connection
 
 
 @contextmanager
@@ -238,6 +246,7 @@ def create_views(connection: duckdb.DuckDBPyConnection, base: str = "", temporar
         ]
         listing = parquet_listing([base + file for file in files])
         connection.execute(f"CREATE OR REPLACE {view} {table} AS SELECT * FROM read_parquet({listing})")
+    install_views(connection, temporary)
 
 
 def stored_documents(files: Sequence[str]) -> str:

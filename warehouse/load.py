@@ -14,10 +14,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from transforms.boilerplate import RepeatCounter, split_repeated
-from transforms.fields import FieldMapping
 from transforms.formats import read_path
 from transforms.normalise import TextColumns, normalise
 from transforms.records import EXCERPT_BYTES, Document, Locator, Origin, RawRecord, Rejection
+from warehouse.inputs import InputFile
 from warehouse.parts import PartWriter, partition_directory
 from warehouse.schema import (
     DOCUMENTS,
@@ -33,8 +33,6 @@ from warehouse.storage import download
 
 BATCH_ROWS = 2000
 FINGERPRINT_CHUNK = 1 << 20
-# A slice of a big file loads runs of this many consecutive records, every n-th run.
-SLICE_RUN = 64
 
 
 def fingerprint(path: Path) -> str:
@@ -44,41 +42,6 @@ def fingerprint(path: Path) -> str:
         while chunk := stream.read(FINGERPRINT_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class InputFile:
-    """A file to load; `excluded_by` names the pattern that keeps it out, as a counted rejection.
-
-    A remote file has its `url`, which its rows name, and its `size_bytes` and `fingerprint` from the
-    store's listing; `path` is where its bytes are copied to while its shard loads. A big file is
-    loaded in slices: `file_slice` is `(k, n)` for the k-th of n, each its own shard.
-    """
-
-    path: Path
-    source: str
-    source_format: str | None = None
-    mapping: FieldMapping | None = None
-    excluded_by: str | None = None
-    fingerprint: str | None = None
-    url: str | None = None
-    size_bytes: int | None = None
-    file_slice: tuple[int, int] | None = None
-
-    @property
-    def name(self) -> str:
-        return self.url or str(self.path)
-
-    @property
-    def size(self) -> int:
-        return self.size_bytes if self.size_bytes is not None else self.path.stat().st_size
-
-    def keeps(self, record_index: int) -> bool:
-        """Whether this slice of the file loads the record at `record_index` (every record, unsliced)."""
-        if self.file_slice is None:
-            return True
-        k, n = self.file_slice
-        return (record_index // SLICE_RUN) % n == k
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,7 @@ def _rows(tables: Path, report: ShardReport, table: str, columns: list[str]) -> 
 def test_slices_together_are_the_whole_file(
     corpora: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, relative: str, slices: int
 ) -> None:
-    monkeypatch.setattr("warehouse.load.SLICE_RUN", 4)  # small files: short runs, so every slice has some
+    monkeypatch.setattr("warehouse.inputs.SLICE_RUN", 4)  # small files: short runs, so every slice has some
     path = corpora / relative
     if not path.exists():
         pytest.skip(f"{relative} is not in the corpora")
@@ -72,7 +72,7 @@ def test_slices_together_are_the_whole_file(
 def test_a_truncated_warc_gives_its_one_reject_in_one_slice(
     corpora: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("warehouse.load.SLICE_RUN", 1)
+    monkeypatch.setattr("warehouse.inputs.SLICE_RUN", 1)
     path = next(corpora.glob("warc/**/clipped.warc.gz"), None)
     if path is None:
         pytest.skip("clipped.warc.gz is not in the corpora")
