@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.utils import getaddresses
+from functools import lru_cache
 
 from nameparser import HumanName  # type: ignore[import-untyped]
 
@@ -219,6 +220,10 @@ _SIMPLE_ADDRESS_RE = re.compile(r"[^\s@]+@[^\s@]+")
 _ANGLE_ADDRESS_RE = re.compile(r"<[^<>]*@[^<>]*>")
 
 
+# A dump repeats its bylines (a column's author, a feed's staff): each distinct one is parsed once.
+CACHED_VALUES = 1 << 16
+
+
 @dataclass(frozen=True, slots=True)
 class Byline:
     """The authors a byline names, and the agency or affiliation parts that are not authors."""
@@ -230,6 +235,7 @@ class Byline:
 EMPTY = Byline((), ())
 
 
+@lru_cache(maxsize=CACHED_VALUES)
 def parse_byline(raw: str | None, *, mailbox: bool = False) -> Byline:
     """The authors and agencies of a raw byline, or with `mailbox` the author of a `From:` header."""
     if raw is None:

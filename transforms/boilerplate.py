@@ -25,25 +25,30 @@ MIN_SHARE = 0.02
 # Longer paragraphs are content even when they repeat (a standard disclaimer is rarely this short).
 MAX_CHARS = 200
 
+# Each known shape, and words (lower case, no spaces) of which every line of that shape has one:
+# a body with none of them needs no look at its lines.
 _KNOWN_LINES = [
-    r"reuters?(?:\.\.\.)?(?:\^m)?",  # the wire signature of Reuters stories
-    r"more videos?\.?",
-    r"follow the latest .{0,40}news here\.?",
-    r"(?:this (?:site|website)|we) uses? cookies\b.{0,300}",
-    r".{0,100}\b(?:accept|manage|use of) (?:all )?cookies\.?",
-    r"(?:subscribe|sign up)(?: now)? (?:to|for) (?:our|the) .{0,60}newsletters?\b.{0,100}",
-    r"(?:click|tap) here to (?:subscribe|sign up|unsubscribe)\b.{0,100}",
+    (r"reuters?(?:\.\.\.)?(?:\^m)?", ["reuter"]),  # the wire signature of Reuters stories
+    (r"more videos?\.?", ["video"]),
+    (r"follow the latest .{0,40}news here\.?", ["latest"]),
+    (r"(?:this (?:site|website)|we) uses? cookies\b.{0,300}", ["cookies"]),
+    (r".{0,100}\b(?:accept|manage|use of) (?:all )?cookies\.?", ["cookies"]),
+    (r"(?:subscribe|sign up)(?: now)? (?:to|for) (?:our|the) .{0,60}newsletters?\b.{0,100}", ["newsletter"]),
+    (r"(?:click|tap) here to (?:subscribe|sign up|unsubscribe)\b.{0,100}", ["subscribe", "sign"]),
     # Mailman and pipermail: the list footer and the attachment scrubber's notes.
-    r"_{20,}",
-    r"[\w.+-]+ mailing list",
-    r"https?://\S+/mailman/listinfo/\S*",
-    r"unsubscribe: ?\S*",
-    r"-+ next part -+",
-    r"an html attachment was scrubbed\.*",
-    r"url: <?https?://\S+/attachments?/\S+>?",
+    (r"_{20,}", ["_" * 20]),
+    (r"[\w.+-]+ mailing list", ["mailing"]),
+    (r"https?://\S+/mailman/listinfo/\S*", ["/mailman/listinfo/"]),
+    (r"unsubscribe: ?\S*", ["unsubscribe:"]),
+    (r"-+ next part -+", ["next"]),
+    (r"an html attachment was scrubbed\.*", ["scrubbed"]),
+    (r"url: <?https?://\S+/attachments?/\S+>?", ["/attachment"]),
 ]
-_KNOWN = re.compile("|".join(f"(?:{pattern})" for pattern in _KNOWN_LINES), re.IGNORECASE)
+_KNOWN = re.compile("|".join(f"(?:{pattern})" for pattern, _ in _KNOWN_LINES), re.IGNORECASE)
+_CUES = sorted({cue for _, cues in _KNOWN_LINES for cue in cues})
 _ADDRESS = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+|\S+ at \S+\.[a-z]{2,}\b", re.IGNORECASE)
+# Every address `_ADDRESS` finds in a case-folded paragraph contains one of these.
+_ADDRESS_CUES = ("http", "www.", "@", " at ")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -51,12 +56,19 @@ def is_known_boilerplate(line: str) -> bool:
     return _KNOWN.fullmatch(" ".join(line.split())) is not None
 
 
+def _has_cue(text: str) -> bool:
+    folded = text.casefold()
+    return any(cue in folded for cue in _CUES)
+
+
 def split_known_lines(body: str) -> tuple[str, list[str]]:
     """`body` without its lines of a known boilerplate shape, and those lines (whitespace collapsed)."""
+    if not _has_cue(body):
+        return body.strip("\n"), []
     kept: list[str] = []
     removed: list[str] = []
     for line in body.split("\n"):
-        if line.strip() and is_known_boilerplate(line):
+        if _has_cue(line) and is_known_boilerplate(line):
             removed.append(" ".join(line.split()))
         else:
             kept.append(line)
@@ -69,7 +81,8 @@ def paragraph_key(paragraph: str) -> bytes | None:
     if len(paragraph) > MAX_CHARS or not _LETTER.search(paragraph):
         return None
     key = paragraph.casefold()
-    if _LETTER.search(_ADDRESS.sub("", key)):  # a bare link stays itself: all links are not one
+    # A bare link stays itself: all links are not one.
+    if any(cue in key for cue in _ADDRESS_CUES) and _LETTER.search(_ADDRESS.sub("", key)):
         key = _ADDRESS.sub("<address>", key)
     return hashlib.blake2b(key.encode(), digest_size=8).digest()
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 MONTHS = {
@@ -134,6 +135,10 @@ _DATELINE = re.compile(
 DATELINE_MAX_CHARS = 60
 
 
+# A dump repeats its date strings (a day's, a feed's format): each distinct one is parsed once.
+CACHED_VALUES = 1 << 16
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedDate:
     published_at: datetime
@@ -240,6 +245,7 @@ PARSERS: list[Callable[[str], ParsedDate | None]] = [
 ]
 
 
+@lru_cache(maxsize=CACHED_VALUES)
 def parse_date(value: str) -> ParsedDate | None:
     """The first reading of `value` that one of PARSERS accepts; None for an unknown shape or an
     impossible date (the raw string is kept by the caller, never replaced by the load time)."""

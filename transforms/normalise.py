@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from transforms.authors import parse_byline
 from transforms.boilerplate import split_known_lines
@@ -47,6 +47,10 @@ class TextColumns:
         text = "\n\n".join(paragraphs)
         return cls(text, len(paragraphs), len(text.split()), len(text), content_hash(text))
 
+    def columns(self) -> dict[str, str | int]:
+        # As `dataclasses.asdict` would give, without its deep copy, which costs more than the rest.
+        return {name: getattr(self, name) for name in self.__slots__}
+
 
 def lower_case_keys(headers: Headers) -> Headers:
     """Header names in lower case; the values of names that differ only in case are kept together."""
@@ -74,8 +78,9 @@ def _published(
     return None, None, None
 
 
-def normalise(record: RawRecord, source: str) -> Document | Rejection:
-    """A record without a body (a headline-only row, a brief) takes its title as its text."""
+def normalise(record: RawRecord, source: str, *, signature: bool = True) -> Document | Rejection:
+    """A record without a body (a headline-only row, a brief) takes its title as its text. Without
+    `signature` the MinHash is left empty, for a caller that computes a batch's at once."""
     body, quoted, signature = record.body, None, None
     if record.source_format in MAIL_FORMATS:
         parts = split_mail_body(body)
@@ -112,7 +117,7 @@ def normalise(record: RawRecord, source: str) -> Document | Rejection:
         byte_offset=record.locator.byte_offset,
         source_format=record.source_format,
         encoding=record.encoding,
-        **asdict(columns),
+        **columns.columns(),
         headers=lower_case_keys(record.headers),
         published_at=parsed.published_at if parsed else None,
         published_date=parsed.published_date if parsed else None,
@@ -130,5 +135,5 @@ def normalise(record: RawRecord, source: str) -> Document | Rejection:
         boilerplate=boilerplate,
         quoted_text=quoted,
         signature=signature,
-        minhash=minhash_signature(text),
+        minhash=minhash_signature(text) if signature else [],
     )

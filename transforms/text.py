@@ -12,13 +12,13 @@ import ftfy
 # Control characters carry no text. Tab, newlines and the other whitespace controls become spaces
 # or paragraph breaks below, so they are kept until then.
 _WHITESPACE_CONTROLS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85"
-_DROP_CONTROLS = {
-    code: None
+_DROP_CONTROLS = [
+    chr(code)
     for code in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]
     if chr(code) not in _WHITESPACE_CONTROLS
-}
+]
+_CONTROL = re.compile("[" + "".join(map(re.escape, _DROP_CONTROLS)) + "]")
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
-_WHITESPACE_RUN = re.compile(r"\s+")
 # Tokenising crawlers detach the possessive: "TRT World 's Sara Firth".
 _DETACHED_POSSESSIVE = re.compile(r"(?<=\w) (['’]s)(?![\w'’])")
 # Only complete references, with their semicolon: "AT&T", "&copy" or "^&#@$" stay as written.
@@ -43,7 +43,9 @@ def repair_mojibake(text: str) -> str:
 
 def _clean_characters(text: str) -> str:
     text = repair_mojibake(decode_entities(text))
-    return unicodedata.normalize("NFC", text).translate(_DROP_CONTROLS)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return _CONTROL.sub("", text)
 
 
 def split_paragraphs(text: str) -> list[str]:
@@ -54,8 +56,10 @@ def split_paragraphs(text: str) -> list[str]:
 
 
 def _clean_paragraph(paragraph: str) -> str:
-    paragraph = _WHITESPACE_RUN.sub(" ", paragraph).strip()
-    return _DETACHED_POSSESSIVE.sub(r"\1", paragraph)
+    paragraph = " ".join(paragraph.split())  # str.split() and the regex `\s` agree on what is white
+    if "'s" in paragraph or "’s" in paragraph:
+        paragraph = _DETACHED_POSSESSIVE.sub(r"\1", paragraph)
+    return paragraph
 
 
 def normalise_text(text: str) -> str:
@@ -67,4 +71,4 @@ def normalise_line(text: str | None) -> str | None:
     """A header value (a title, a name) as one clean line; None when nothing is left."""
     if not text:
         return None
-    return _WHITESPACE_RUN.sub(" ", _clean_characters(text)).strip() or None
+    return " ".join(_clean_characters(text).split()) or None

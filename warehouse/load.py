@@ -9,11 +9,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from transforms.boilerplate import RepeatCounter, split_repeated
+from transforms.dedup import NUM_PERM, minhash_signature
 from transforms.formats import read_path
 from transforms.normalise import TextColumns, normalise
 from transforms.records import EXCERPT_BYTES, Document, Locator, Origin, RawRecord, Rejection
@@ -32,6 +34,9 @@ from warehouse.schema import (
 from warehouse.storage import download
 
 BATCH_ROWS = 2000
+# A documents part's row groups: large enough to compress and skip well, small enough to hold.
+ROW_GROUP_ROWS = 20_000
+PENDING_ROWS = 20_000
 FINGERPRINT_CHUNK = 1 << 20
 
 
@@ -92,24 +97,48 @@ class ShardReport:
 
 
 class _DocumentParts:
-    """One part per month partition of `documents`, opened as rows for it arrive."""
+    """One part per month partition of `documents`. Rows wait in memory, per partition, until there are
+    ROW_GROUP_ROWS of them (or PENDING_ROWS in all), so that each row group is large and in time order."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, load: Load) -> None:
         self.directory = directory
+        self.load = load
         self.writers: dict[str, PartWriter] = {}
+        self.pending: defaultdict[str, list[pa.RecordBatch]] = defaultdict(list)
+        self.pending_rows = 0
 
-    def write(self, documents: list[Document], load: Load) -> None:
-        by_partition: defaultdict[str, list[Document]] = defaultdict(list)
-        for document in documents:
-            by_partition[document_partition(document.published_date)].append(document)
-        for partition, rows in sorted(by_partition.items()):
-            if partition not in self.writers:
-                self.writers[partition] = PartWriter(
-                    partition_directory(self.directory, PARTITION_COLUMN, partition), DOCUMENTS
-                )
-            self.writers[partition].write(_sorted(documents_batch(rows, load)))
+    def write(self, documents: list[Document]) -> None:
+        if not documents:
+            return
+        signatures = np.array([minhash_signature(document.text) for document in documents], dtype=np.uint32)
+        signatures = signatures.reshape(len(documents), NUM_PERM)
+        batch = documents_batch(documents, self.load, signatures)
+        rows_of: defaultdict[str, list[int]] = defaultdict(list)
+        for row, document in enumerate(documents):
+            rows_of[document_partition(document.published_date)].append(row)
+        for partition, rows in rows_of.items():
+            self.pending[partition].append(batch.take(rows))
+            if sum(len(pending) for pending in self.pending[partition]) >= ROW_GROUP_ROWS:
+                self._flush(partition)
+        self.pending_rows = sum(len(p) for batches in self.pending.values() for p in batches)
+        if self.pending_rows >= PENDING_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        for partition in list(self.pending):
+            self._flush(partition)
+        self.pending_rows = 0
+
+    def _flush(self, partition: str) -> None:
+        batches = self.pending.pop(partition)
+        if partition not in self.writers:
+            self.writers[partition] = PartWriter(
+                partition_directory(self.directory, PARTITION_COLUMN, partition), DOCUMENTS
+            )
+        self.writers[partition].write(_sorted(pa.Table.from_batches(batches, schema=DOCUMENTS)))
 
     def close(self) -> dict[str, Path]:
+        self.flush()
         closed = {partition: writer.close() for partition, writer in self.writers.items()}
         return {partition: path for partition, path in closed.items() if path is not None}
 
@@ -118,9 +147,9 @@ class _DocumentParts:
             writer.abort()
 
 
-def _sorted(batch: pa.RecordBatch) -> pa.RecordBatch:
+def _sorted(table: pa.Table) -> pa.Table:
     """Rows in time order, so that each row group covers a narrow span of `published_at`."""
-    return batch.take(pc.sort_indices(batch, [("published_at", "ascending"), ("doc_id", "ascending")]))
+    return table.take(pc.sort_indices(table, [("published_at", "ascending"), ("doc_id", "ascending")]))
 
 
 def load_shard(files: Sequence[InputFile], tables_dir: Path, load: Load) -> ShardReport:
@@ -132,7 +161,7 @@ def load_shard(files: Sequence[InputFile], tables_dir: Path, load: Load) -> Shar
     tallies = report.tallies
     documents: list[Document] = []
     rejections: list[tuple[str, Rejection]] = []
-    document_parts = _DocumentParts(tables_dir / "documents")
+    document_parts = _DocumentParts(tables_dir / "documents", load)
     try:
         _copy_remote_files(files)
         with PartWriter(tables_dir / "rejects", REJECTS) as rejects_part:
@@ -151,12 +180,12 @@ def load_shard(files: Sequence[InputFile], tables_dir: Path, load: Load) -> Shar
                         report.rejects[result.reason] += 1
                         tally.rejects += 1
                     if len(documents) >= BATCH_ROWS:
-                        document_parts.write(documents, load)
+                        document_parts.write(documents)
                         documents.clear()
                     if len(rejections) >= BATCH_ROWS:
                         rejects_part.write(rejects_batch(rejections, load))
                         rejections.clear()
-            document_parts.write(documents, load)
+            document_parts.write(documents)
             rejects_part.write(rejects_batch(rejections, load))
             rejects_path = rejects_part.close()
     except BaseException:
@@ -210,24 +239,51 @@ def write_manifest(
 
 
 def _move_repeated_paragraphs(part: Path, repeated: Mapping[str, frozenset[bytes]]) -> Path:
-    """A new documents part in place of `part`, with each source's repeated paragraphs moved from the
-    text to the boilerplate."""
+    """`part`, or a new part in its place with each source's repeated paragraphs moved from the text to
+    the boilerplate. Only the rows that change are taken apart; a part where none does stays."""
+    source = pq.ParquetFile(part)
+    changes = [
+        _changed_rows(source.read_row_group(group, COLUMNS_READ_FOR_REPEATS), repeated)
+        for group in range(source.num_row_groups)
+    ]
+    if not any(changes):
+        return part
     with PartWriter(part.parent, DOCUMENTS) as writer:
-        for batch in pq.ParquetFile(part).iter_batches(batch_size=BATCH_ROWS):
-            rows = batch.to_pylist()
-            for row in rows:
-                _move_paragraphs(row, repeated[row["source"]])
-            writer.write(pa.RecordBatch.from_pylist(rows, schema=DOCUMENTS))
+        for group, changed in enumerate(changes):
+            table = source.read_row_group(group)
+            writer.write(_with_changes(table, changed) if changed else table)
         new_part = writer.close()
     part.unlink()
     assert new_part is not None
     return new_part
 
 
-def _move_paragraphs(row: dict[str, Any], repeated: frozenset[bytes]) -> None:
-    kept, removed = split_repeated(row["text"].split("\n\n"), repeated)
-    if removed:
-        row.update(asdict(TextColumns.of(kept)), boilerplate=[*(row["boilerplate"] or []), *removed])
+# The columns that tell whether a row loses paragraphs, and those a lost paragraph changes.
+COLUMNS_READ_FOR_REPEATS = ["source", "text", "boilerplate"]
+_CHANGED_COLUMNS = ["text", "paragraph_count", "word_count", "char_count", "content_hash", "boilerplate"]
+
+
+def _changed_rows(rows: pa.Table, repeated: Mapping[str, frozenset[bytes]]) -> dict[int, dict[str, Any]]:
+    """The new values of the changed columns of each row that loses paragraphs."""
+    changed = {}
+    columns = zip(*(rows.column(name).to_pylist() for name in COLUMNS_READ_FOR_REPEATS), strict=True)
+    for row, (source, text, boilerplate) in enumerate(columns):
+        kept, removed = split_repeated(text.split("\n\n"), repeated[source])
+        if removed:
+            changed[row] = TextColumns.of(kept).columns() | {"boilerplate": [*(boilerplate or []), *removed]}
+    return changed
+
+
+def _with_changes(table: pa.Table, changed: Mapping[int, Mapping[str, Any]]) -> pa.Table:
+    for name in _CHANGED_COLUMNS:
+        values = table.column(name).to_pylist()
+        for row, new in changed.items():
+            values[row] = new[name]
+        index = table.schema.get_field_index(name)
+        table = table.set_column(
+            index, table.schema.field(index), pa.array(values, table.schema.field(index).type)
+        )
+    return table
 
 
 def _normalised(item: InputFile) -> Iterator[Document | Rejection]:
@@ -241,7 +297,11 @@ def _normalised(item: InputFile) -> Iterator[Document | Rejection]:
     try:
         for record in read_path(item.path, item.source_format, item.mapping, item.url, keep):
             if item.keeps(record.locator.record_index):
-                yield normalise(record, item.source) if isinstance(record, RawRecord) else record
+                yield (
+                    normalise(record, item.source, signature=False)
+                    if isinstance(record, RawRecord)
+                    else record
+                )
             index += 1
     except Exception as error:  # a reader bug or an I/O error must not stop the other files
         if not item.keeps(index):

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from transforms.records import Document, Rejection
@@ -126,15 +127,33 @@ class Load:
 _DOCUMENT_FIELDS = [field.name for field in dataclasses.fields(Document)]
 
 
-def documents_batch(documents: Sequence[Document], load: Load) -> pa.RecordBatch:
+def documents_batch(
+    documents: Sequence[Document], load: Load, signatures: np.ndarray | None = None
+) -> pa.RecordBatch:
+    """Rows for `documents`; their MinHash `signatures` (one row each), if given, in place of theirs."""
     # Column by column: `dataclasses.asdict` would deep-copy every list and map of every row.
-    columns: dict[str, list[Any]] = {
-        name: [getattr(document, name) for document in documents] for name in _DOCUMENT_FIELDS
+    columns: dict[str, list[Any] | pa.Array] = {
+        name: [getattr(document, name) for document in documents]
+        for name in _DOCUMENT_FIELDS
+        if not (name == "minhash" and signatures is not None)
     }
     columns["headers"] = [list(headers.items()) for headers in columns["headers"]]
+    if signatures is not None:
+        columns["minhash"] = _list_array(signatures)
     for name, value in dataclasses.asdict(load).items():
         columns[name] = [value] * len(documents)
     return pa.RecordBatch.from_pydict(columns, schema=DOCUMENTS)
+
+
+def _list_array(rows: np.ndarray) -> pa.ListArray:
+    """A 2-D array as a list array of its rows, without a Python object per value."""
+    width = rows.shape[1]
+    offsets = np.arange(0, (len(rows) + 1) * width, width, dtype=np.int32)
+    values = np.ascontiguousarray(rows, dtype=np.uint32).reshape(-1)
+    return pa.ListArray.from_arrays(
+        pa.Array.from_buffers(pa.int32(), len(offsets), [None, pa.py_buffer(offsets)]),
+        pa.Array.from_buffers(pa.uint32(), len(values), [None, pa.py_buffer(values)]),
+    )
 
 
 def rejects_batch(rejections: Sequence[tuple[str, Rejection]], load: Load) -> pa.RecordBatch:

@@ -33,7 +33,7 @@ _LIST_JOINERS = {"authors": ", ", "body": "\n\n"}
 def _text(value: Any) -> str:
     """A JSON value as text: a string as it is, anything else as its JSON text."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return _LONE_SURROGATE.sub("\ufffd", text)
+    return text if text.isascii() else _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def _field(ours: str, value: Any) -> str | None:
