@@ -49,7 +49,13 @@ class TextColumns:
 
     def columns(self) -> dict[str, str | int]:
         # As `dataclasses.asdict` would give, without its deep copy, which costs more than the rest.
-        return {name: getattr(self, name) for name in self.__slots__}
+        return {
+            "text": self.text,
+            "paragraph_count": self.paragraph_count,
+            "word_count": self.word_count,
+            "char_count": self.char_count,
+            "content_hash": self.content_hash,
+        }
 
 
 def lower_case_keys(headers: Headers) -> Headers:
@@ -78,9 +84,9 @@ def _published(
     return None, None, None
 
 
-def normalise(record: RawRecord, source: str, *, signature: bool = True) -> Document | Rejection:
+def normalise(record: RawRecord, source: str, *, with_minhash: bool = True) -> Document | Rejection:
     """A record without a body (a headline-only row, a brief) takes its title as its text. Without
-    `signature` the MinHash is left empty, for a caller that computes a batch's at once."""
+    `with_minhash` the MinHash is left empty, for a caller that computes a batch's at once."""
     body, quoted, signature = record.body, None, None
     if record.source_format in MAIL_FORMATS:
         parts = split_mail_body(body)
@@ -117,7 +123,11 @@ def normalise(record: RawRecord, source: str, *, signature: bool = True) -> Docu
         byte_offset=record.locator.byte_offset,
         source_format=record.source_format,
         encoding=record.encoding,
-        **columns.columns(),
+        text=text,
+        paragraph_count=columns.paragraph_count,
+        word_count=columns.word_count,
+        char_count=columns.char_count,
+        content_hash=columns.content_hash,
         headers=lower_case_keys(record.headers),
         published_at=parsed.published_at if parsed else None,
         published_date=parsed.published_date if parsed else None,
@@ -135,5 +145,5 @@ def normalise(record: RawRecord, source: str, *, signature: bool = True) -> Docu
         boilerplate=boilerplate,
         quoted_text=quoted,
         signature=signature,
-        minhash=minhash_signature(text) if signature else [],
+        minhash=minhash_signature(text) if with_minhash else [],
     )

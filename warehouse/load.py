@@ -298,7 +298,7 @@ def _normalised(item: InputFile) -> Iterator[Document | Rejection]:
         for record in read_path(item.path, item.source_format, item.mapping, item.url, keep):
             if item.keeps(record.locator.record_index):
                 yield (
-                    normalise(record, item.source, signature=False)
+                    normalise(record, item.source, with_minhash=False)
                     if isinstance(record, RawRecord)
                     else record
                 )

@@ -4,6 +4,7 @@ import pytest
 
 from tests.conftest import SEED_ARTICLE, VARIANTS
 from transforms.formats import read_path
+from transforms.dedup import NUM_PERM, minhash_signature
 from transforms.normalise import normalise
 from transforms.records import Document, Locator, RawRecord, Rejection
 
@@ -76,3 +77,13 @@ def test_empty_text_is_rejected(body: str) -> None:
     result = normalise(_raw(body), "test")
     assert isinstance(result, Rejection)
     assert result.reason == "empty_text"
+
+
+def test_the_minhash_is_of_the_normalised_text_unless_a_batch_computes_it() -> None:
+    record = _raw("Oil  prices rose\non Monday in heavy trading.")
+    document = normalise(record, "test")
+    assert isinstance(document, Document)
+    assert document.minhash == minhash_signature("Oil prices rose on Monday in heavy trading.")
+    assert len(document.minhash) == NUM_PERM
+    without = normalise(record, "test", with_minhash=False)
+    assert isinstance(without, Document) and without.minhash == []
