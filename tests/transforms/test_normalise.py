@@ -3,8 +3,8 @@ from datetime import date
 import pytest
 
 from tests.conftest import SEED_ARTICLE, VARIANTS
-from transforms.formats import read_path
 from transforms.dedup import NUM_PERM, minhash_signature
+from transforms.formats import read_path
 from transforms.normalise import normalise
 from transforms.records import Document, Locator, RawRecord, Rejection
 
