@@ -230,6 +230,77 @@ def _profile_section(profile: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _verdict(value: float | None, passes: bool) -> str:
+    return "–" if value is None else ("yes" if passes else "**no**")
+
+
+def _acceptance(results: dict[str, Any]) -> list[str]:
+    """The performance targets, each with the figure this run measured."""
+    sizes = sorted(results.get("jsonl", {}), key=int)
+    if not sizes:
+        return []
+    largest = results["jsonl"][sizes[-1]]
+    smallest = results["jsonl"][sizes[0]] if len(sizes) > 1 else None
+    ingest, duckdb, datatrove = (largest.get(key, {}) for key in ("dumpling", "duckdb", "datatrove"))
+    flow, copy, peer = ingest.get("flow_seconds"), duckdb.get("seconds"), datatrove.get("seconds")
+    rows: list[list[str]] = []
+
+    def add(target: str, measured: str, value: float | None, passes: bool) -> None:
+        rows.append([target, measured if value is not None else "not measured", _verdict(value, passes)])
+
+    times_copy = flow / copy if flow and copy else None
+    add(
+        f"full ingest of {int(sizes[-1]):,} documents at most 6 times DuckDB's COPY",
+        f"{_number(times_copy, 1)} times ({_number(flow, 1)} s against {_number(copy, 1)} s)",
+        times_copy,
+        times_copy is not None and times_copy <= 6,
+    )
+    faster = peer / flow if flow and peer else None
+    add(
+        "at least 1.5 times as fast as datatrove's plain copy",
+        f"{_number(faster, 2)} times ({_number(peer, 1)} s against {_number(flow, 1)} s)",
+        faster,
+        faster is not None and faster >= 1.5,
+    )
+    for key, label in (("peak_rss_mb", "largest process"), ("tree_rss_mb", "all processes")):
+        peak = ingest.get(key)
+        add(f"peak RSS under 1 GB ({label})", f"{_number(peak)} MiB", peak, peak is not None and peak < 1024)
+        small = smallest.get("dumpling", {}).get(key) if smallest else None
+        growth = peak / small if peak and small else None
+        add(
+            f"peak RSS at {int(sizes[-1]):,} within 1.25 times that at {int(sizes[0]):,} ({label})",
+            f"{_number(growth, 2)} times",
+            growth,
+            growth is not None and growth <= 1.25,
+        )
+    again = largest.get("dumpling_unchanged", {}).get("flow_seconds")
+    add(
+        "a second ingest, nothing changed, under 5 s (the flow)",
+        f"{_number(again, 2)} s",
+        again,
+        (again or 99) < 5,
+    )
+    limits = {"monthly count by source": 0.2, "BM25 search": 0.5, "one-month filtered count": 0.1}
+    for name, query in largest.get("queries", {}).get("queries", {}).items():
+        median, limit = query.get("median"), limits.get(name, 0)
+        add(
+            f"{name} under {limit} s",
+            f"{_number(median * 1000 if median else None)} ms",
+            median,
+            (median or 99) < limit,
+        )
+    pages = results.get("warc", {}).get("pages_per_second")
+    add("WARC: at least 150 pages/s", f"{_number(pages)} pages/s", pages, (pages or 0) >= 150)
+    cold = results.get("seeds", {}).get("cold", {}).get("wall_seconds")
+    add(
+        "`dumpling ingest seeds/` from a cold start under 30 s",
+        f"{_number(cold, 1)} s",
+        cold,
+        (cold or 99) < 30,
+    )
+    return ["## Targets", "", *_table(["target", "measured", "met"], rows)]
+
+
 def render_markdown(results: dict[str, Any]) -> str:
     machine = results.get("machine", {})
     settings = results.get("settings", {})
@@ -246,6 +317,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         "MB = 10^6 bytes of input; RSS in MiB.",
         "",
     ]
+    lines += _acceptance(results)
     corpora = results.get("corpora", {})
     for documents, section in sorted(results.get("jsonl", {}).items(), key=lambda item: -int(item[0])):
         corpus = next(
