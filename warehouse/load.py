@@ -9,13 +9,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from transforms.boilerplate import RepeatCounter, split_repeated
-from transforms.dedup import NUM_PERM, minhash_signature
+from transforms.dedup import minhash_signatures
 from transforms.formats import read_path
 from transforms.normalise import TextColumns, normalise
 from transforms.records import EXCERPT_BYTES, Document, Locator, Origin, RawRecord, Rejection
@@ -110,8 +109,7 @@ class _DocumentParts:
     def write(self, documents: list[Document]) -> None:
         if not documents:
             return
-        signatures = np.array([minhash_signature(document.text) for document in documents], dtype=np.uint32)
-        signatures = signatures.reshape(len(documents), NUM_PERM)
+        signatures = minhash_signatures([document.text for document in documents])
         batch = documents_batch(documents, self.load, signatures)
         rows_of: defaultdict[str, list[int]] = defaultdict(list)
         for row, document in enumerate(documents):
