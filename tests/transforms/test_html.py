@@ -8,6 +8,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from transforms.html import (
     EXTRACTION_MAIN,
+    EXTRACTION_TRAFILATURA,
     EXTRACTION_VISIBLE_TEXT,
     charset_codec,
     decode_html,
@@ -171,6 +172,67 @@ def test_an_article_gives_its_main_text_and_metadata() -> None:
     assert page.url == "https://news.example.org/leeds-rain"
     assert page.sitename == "Northern Post"
     assert page.language == "en-GB"
+
+
+PARAGRAPH = (
+    "The committee met on Tuesday to discuss the new timetable for the regional bus network, which "
+    "will change in the spring after a long consultation with passengers and the two operators. Most "
+    "routes will run every ten minutes during the day, and every half hour in the evening."
+)
+
+
+def _in_an_article(content: str) -> bytes:
+    return (
+        "<html><head><title>Buses</title></head><body><ul><li><a href='/'>Start</a></li></ul><header><nav>"
+        "<ul><li><a href='/'>Home</a></li><li><a href='/news'>News</a></li></ul></nav></header>"
+        "<div class='page'><div class='main'>"
+        f"<article><p>{PARAGRAPH}</p>{content}</article></div></div>"
+        "<footer><p>Contact the paper</p></footer></body></html>"
+    ).encode()
+
+
+def test_a_lone_dash_or_cjk_character_between_tags_is_kept() -> None:
+    page = extract_html(
+        _in_an_article(
+            "<p>Routes <a href='/r/1'>1</a>–<a href='/r/9'>9</a> change, see <b>表</b> and "
+            "<i>&euro;</i> fares.\ufeff</p>"
+        ),
+        None,
+        None,
+    )
+    assert page is not None and page.extraction == EXTRACTION_MAIN
+    assert page.text == f"{PARAGRAPH}\n\nRoutes 1–9 change, see 表 and € fares."
+
+
+def test_a_bullet_list_of_links_in_an_article_is_kept_and_the_menus_dropped() -> None:
+    page = extract_html(
+        _in_an_article(
+            "<ul><li>Line <a href='/l/4'>4</a> goes to <a href='/p/airport'>the airport</a></li>"
+            "<li>Line <a href='/l/7'>7</a> ends at <a href='/p/station'>the station</a></li></ul>"
+        ),
+        None,
+        None,
+    )
+    assert page is not None and page.extraction == EXTRACTION_MAIN
+    assert page.text == f"{PARAGRAPH}\n\nLine 4 goes to the airport\n\nLine 7 ends at the station"
+
+
+def test_a_page_where_resiliparse_finds_little_gets_trafilaturas_text() -> None:
+    page = extract_html(
+        b"<html><body><div><div><table><tr><td><span>Opening hours</span></td></tr><tr><td>"
+        b"Monday to Friday, nine to five</td></tr></table></div></div></body></html>",
+        None,
+        None,
+    )
+    assert page is not None and page.extraction == EXTRACTION_TRAFILATURA
+    assert page.text == "| Opening hours |\n\n| Monday to Friday, nine to five |"
+
+
+def test_an_author_in_a_byline_is_found() -> None:
+    page = extract_html(_in_an_article("<p class='byline'>By Anna Berg</p>"), None, None)
+    assert page is not None and page.author == "Anna Berg"
+    page = extract_html(_in_an_article("<p>By Anna Berg</p>"), None, None)
+    assert page is not None and page.author is None
 
 
 def test_no_date_is_guessed_from_free_text() -> None:
@@ -355,7 +417,10 @@ def test_real_wikipedia_page(corpora: Path) -> None:
     page = extract_html(payload, uri, "UTF-8")
     assert page is not None
     assert page.title == "Escopete - Biquipedia, a enciclopedia libre"
+    assert page.extraction == EXTRACTION_MAIN
     assert "Escopete ye un municipio d'a provincia de Guadalachara" in page.text
+    assert "1979–1983" in page.text  # a lone dash between two links
+    assert "Ilesia parroquial de l'Asunción" in page.text  # a bullet point whose words are links
     assert page.date == "2008-07-04"  # the JSON-LD datePublished, not the crawl date (2024-05-18)
     assert page.language == "an"
     assert page.sitename == "Wikimedia Foundation, Inc."

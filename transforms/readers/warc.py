@@ -27,7 +27,8 @@ from that offset gives the record again. `record_index` counts every WARC record
 - `headers` holds the WARC headers, the HTTP headers as `http:<name>` (and the status line as
   `http:Status-Line`), and what extraction found besides the named fields: `sitename`, the page's
   declared `language`, its `canonical_url` when it differs from the target URI, and `extraction`
-  (`trafilatura`, or `visible_text` when the page had no main text and all its visible text was kept).
+  (`resiliparse`, `trafilatura` where resiliparse found little, or `visible_text` when the page had no
+  main text and all its visible text was kept).
 - Damage (the stream ends inside a record, a gzip stream that breaks off, a record that is not WARC)
   ends the stream with one `truncated` or `malformed_record` rejection, after every complete record
   before it: there is no resynchronising inside a broken stream.
@@ -54,6 +55,9 @@ from transforms.records import EXCERPT_BYTES, Headers, Keep, Locator, Origin, Ra
 
 FORMAT = "warc"
 MAX_PAYLOAD_BYTES = 64 * 1024 * 1024
+# warcio offers br when the brotli package is installed (resiliparse brings it), but its decompressor
+# sets an attribute that brotli's does not take, so every br payload would raise: br is not undone.
+BufferedReader.DECOMPRESSORS.pop("br", None)
 
 _VERSION_LINE = re.compile(rb"WARC/\d+\.\d+\r?\n")
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
