@@ -39,6 +39,9 @@ if TYPE_CHECKING:  # the loader imports every reader; a connection for queries n
 CATALOG_FILE = "warehouse.duckdb"
 TABLES_DIR = "tables"
 EMPTY_PART = "_empty.parquet"
+# The parts of the search index (`warehouse.search_index`), one per documents part, listed in `_parts`
+# under this table name; `_search_postings` is the view over them.
+SEARCH_PARTS = "_search"
 LOCK_FILE = ".lock"
 LOCK_WAIT_SECONDS = 60.0
 # Columns the stored documents carry for the warehouse's own use, not shown in the view.
@@ -59,6 +62,9 @@ def _quote(text: str) -> str:
 def _configure(connection: duckdb.DuckDBPyConnection, root: Path) -> duckdb.DuckDBPyConnection:
     connection.execute(f"SET file_search_path = {_quote(str(root.resolve()))}")
     connection.execute("SET TimeZone = 'UTC'")
+    # Parts never change once written (a new part takes the place of one rewritten): each query would
+    # otherwise read every part's footer again, which costs more than the rows a count reads.
+    connection.execute("SET parquet_metadata_cache = true")
     return connection
 
 
@@ -246,7 +252,25 @@ def create_views(connection: duckdb.DuckDBPyConnection, base: str = "", temporar
         ]
         listing = parquet_listing([base + file for file in files])
         connection.execute(f"CREATE OR REPLACE {view} {table} AS SELECT * FROM read_parquet({listing})")
+    postings = [
+        base + row[0]
+        for row in connection.execute(
+            "SELECT file FROM _parts WHERE table_name = ? ORDER BY file", [SEARCH_PARTS]
+        ).fetchall()
+    ]
+    connection.execute(f"CREATE OR REPLACE {view} _search_postings AS {_postings_view(postings)}")
     install_views(connection, temporary)
+
+
+def _postings_view(files: Sequence[str]) -> str:
+    if not files:
+        return (
+            "SELECT * FROM (VALUES ('', '', [0], [0], [''])) AS p(part, term, docs, tfs, doc_ids) WHERE false"
+        )
+    return (
+        "SELECT filename AS part, term, docs, tfs, doc_ids "
+        f"FROM read_parquet({parquet_listing(files)}, filename = true)"
+    )
 
 
 def stored_documents(files: Sequence[str]) -> str:

@@ -8,7 +8,8 @@ nothing leaves them as they are. Nothing is deleted: a duplicate is marked, and 
 * near-duplicates are clusters of documents whose MinHash signatures estimate a Jaccard similarity of
   at least the threshold to another member (`transforms.dedup`); `near_duplicate_cluster` is the
   smallest `doc_id` of the cluster;
-* `search(query)` ranks documents by BM25 over their title and text (DuckDB's fts extension).
+* `search(query)` ranks documents by BM25 over their title and text, from postings parts that follow
+  the documents parts (`warehouse.search_index`): only the new ones are indexed.
 """
 
 from __future__ import annotations
@@ -20,8 +21,16 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from transforms.dedup import DEFAULT_THRESHOLD, near_duplicate_clusters
-from warehouse.catalog import connect_for_writing, document_files, load_search_extension, stored_documents
+from transforms.dedup import DEFAULT_THRESHOLD, NUM_PERM, near_duplicate_clusters
+from warehouse.catalog import (
+    SEARCH_PARTS,
+    connect_for_writing,
+    create_views,
+    document_files,
+    load_search_extension,
+    stored_documents,
+)
+from warehouse.search_index import index_parts, postings_part, search_macro
 
 SEARCH_TABLE = "_search_documents"
 # BM25's length normalisation. The usual 0.75 lets a one-line headline that merely contains the words
@@ -68,29 +77,41 @@ def refresh_derived(root: Path, threshold: float = DEFAULT_THRESHOLD) -> None:
 
 
 def _clusters(signatures: pa.Table, threshold: float) -> dict[str, str]:
-    doc_ids = signatures.column("doc_id").to_pylist()
-    if not doc_ids:
-        return {}
-    values = pc.list_flatten(signatures.column("minhash")).to_numpy().reshape(len(doc_ids), -1)
-    return near_duplicate_clusters(zip(doc_ids, values, strict=True), threshold)
+    values = pc.list_flatten(signatures.column("minhash")).to_numpy().reshape(len(signatures), NUM_PERM)
+    return near_duplicate_clusters(signatures.column("doc_id"), values, threshold)
 
 
 def _create_search_index(connection: duckdb.DuckDBPyConnection, stored: str) -> None:
+    """The search index brought up to the documents parts (`warehouse.search_index`): a postings part
+    for each documents part that has none yet (the loader writes most of them), none for the parts that
+    are gone; then `search()` over them. Postings parts no longer listed are removed with the other
+    unlisted files at the start of the next run."""
+    row = connection.execute("SELECT current_setting('file_search_path')").fetchone()
+    assert row is not None
+    root = Path(row[0])
+    documents = [file for (file,) in connection.execute(_PARTS_OF, ["documents"]).fetchall()]
+    indexed = {file for (file,) in connection.execute(_PARTS_OF, [SEARCH_PARTS]).fetchall()}
+    wanted = {postings_part(file): file for file in documents}
+    missing = [wanted[file] for file in sorted(wanted.keys() - indexed)]
+    written = index_parts([root / part for part in missing], root)
+    for documents_part, file in zip(missing, written, strict=True):
+        connection.execute(
+            "INSERT INTO _parts SELECT ?, partition, ?, source_files FROM _parts "
+            "WHERE table_name = 'documents' AND file = ?",
+            [SEARCH_PARTS, file, documents_part],
+        )
+    for file in sorted(indexed - wanted.keys()):
+        connection.execute("DELETE FROM _parts WHERE table_name = ? AND file = ?", [SEARCH_PARTS, file])
+    create_views(connection)  # `_search_postings` over the parts now listed
+    # What fts's index left in catalogs written before.
+    connection.execute(f"DROP SCHEMA IF EXISTS fts_main_{SEARCH_TABLE} CASCADE")
+    if connection.execute(f"SELECT 1 FROM duckdb_tables() WHERE table_name = '{SEARCH_TABLE}'").fetchone():
+        connection.execute(f"DROP TABLE {SEARCH_TABLE}")
     connection.execute(
-        f"CREATE OR REPLACE TABLE {SEARCH_TABLE} AS "
-        f"SELECT doc_id, coalesce(title, '') AS title, text FROM {stored}"
+        f"CREATE OR REPLACE VIEW {SEARCH_TABLE} AS "
+        "SELECT unnest(doc_ids) AS doc_id, unnest(tfs) AS len FROM _search_postings WHERE term = ''"
     )
-    connection.execute(f"PRAGMA create_fts_index('{SEARCH_TABLE}', 'doc_id', 'title', 'text', overwrite=1)")
-    connection.execute(
-        f"""
-        CREATE OR REPLACE MACRO search(query_text, b := {BM25_B}) AS TABLE
-        SELECT documents.*, hits.score
-        FROM (
-            SELECT doc_id, fts_main_{SEARCH_TABLE}.match_bm25(doc_id, query_text, b := b) AS score
-            FROM {SEARCH_TABLE}
-        ) AS hits
-        JOIN documents USING (doc_id)
-        WHERE hits.score IS NOT NULL
-        ORDER BY hits.score DESC, documents.doc_id
-        """
-    )
+    connection.execute(search_macro(BM25_B))
+
+
+_PARTS_OF = "SELECT file FROM _parts WHERE table_name = ?"

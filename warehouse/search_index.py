@@ -1,0 +1,229 @@
+"""The full-text index behind `search()`: BM25 over title and text, one postings part per documents part.
+
+A postings part has a row per term of its documents part, in alphabetical order, with the documents
+that have the term (`docs`, their row numbers in the part) and how often each has it (`tfs`); the first
+row, of the empty term, lists every document's `doc_id` (`doc_ids`) and length in terms (`tfs`). A query
+reads only the row groups of its terms, and the first rows. A postings part is written once, when its
+documents part is new (by the loader, or else by the next `refresh_derived`), and dropped with it: a
+run pays only for the documents it added. What BM25 needs from the whole warehouse (how many documents
+have each term, how many there are, their average length) is summed over the parts by each query.
+
+Terms are those of DuckDB's fts extension with its defaults, which `search()` used before: the title
+and the text split at ASCII digits, punctuation and whitespace, lower-cased, accents stripped, English
+stop words (the extension's list) dropped, Porter-stemmed; scores are those of its `match_bm25`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from warehouse.catalog import SEARCH_PARTS, TABLES_DIR, load_search_extension
+from warehouse.parts import fsync_path
+
+POSTINGS = pa.schema(
+    [
+        pa.field("term", pa.string(), nullable=False),
+        pa.field("docs", pa.list_(pa.int32())),
+        pa.field("tfs", pa.list_(pa.int32()), nullable=False),
+        pa.field("doc_ids", pa.list_(pa.string())),
+    ]
+)
+# Terms per row group: a query reads the row groups of its terms only.
+ROW_GROUP_ROWS = 512
+# fts's tokenizer replaces runs of `[0-9!@#$%^&*()_+={}\[\]:;<>,.?~\\/\|'"`-]` by a space, then splits
+# at `\s+`: tokens are the runs of bytes that are none of these, all ASCII, so never inside a character.
+# (`\s` leaves out the vertical tab, which normalised text no longer has.)
+_SEPARATORS = b"0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\t\n\f\r "
+_TO_SPACE = bytes(ord(" ") if byte in _SEPARATORS else byte for byte in range(256))
+_TOKENIZE = r"""string_split_regex(regexp_replace(lower(strip_accents(CAST({} AS VARCHAR))),
+    '[0-9!@#$%^&*()_+={{}}\[\]:;<>,.?~\\/\|''''"`-]+', ' ', 'g'), '\s+')"""
+_local = threading.local()
+
+
+def postings_part(documents_part: str) -> str:
+    """The postings part of a documents part, both relative to the warehouse folder."""
+    prefix = f"{TABLES_DIR}/documents/"
+    assert documents_part.startswith(prefix), documents_part
+    return f"{TABLES_DIR}/{SEARCH_PARTS}/{documents_part.removeprefix(prefix)}"
+
+
+def index_part(documents_part: Path, root: Path) -> str:
+    """Write the postings part of `documents_part`, a part of `documents` under the warehouse folder
+    `root` (written, not necessarily committed yet), and return its path relative to `root`: the file
+    of a part of table SEARCH_PARTS, in the documents part's partition, from the same source files."""
+    relative = postings_part(documents_part.relative_to(root).as_posix())
+    columns = pq.ParquetFile(documents_part).read(columns=["doc_id", "title", "text"])
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    pq.write_table(postings(columns), temporary, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+    fsync_path(temporary)
+    os.replace(temporary, path)
+    return relative
+
+
+def index_parts(documents_parts: list[Path], root: Path) -> list[str]:
+    """`index_part` of each part, on every core."""
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return list(pool.map(lambda part: index_part(part, root), documents_parts))
+
+
+def postings(documents: pa.Table) -> pa.Table:
+    """The postings of `documents` (columns `doc_id`, `title`, `text`): a row per term, in order, with
+    the numbers (row positions) of the documents that have it and how often each has it; first, the
+    row of the empty term, with every document's `doc_id` and length."""
+    words, document = _words(documents)
+    term_of_word, terms = _terms(words.chunk(0).dictionary if words.num_chunks else pa.array([], pa.string()))
+    term = term_of_word[
+        np.concatenate([chunk.indices.to_numpy() for chunk in words.chunks] or [np.zeros(0, np.int32)])
+    ]
+    kept = np.flatnonzero(term >= 0)
+    # The titles' words, then the texts': merged into document order (two sorted runs, merged by timsort).
+    kept = kept[np.argsort(document[kept], kind="stable")]
+    term, document = term[kept], document[kept]
+    lengths = np.bincount(document, minlength=len(documents)).astype(np.int32)
+    # Each term's occurrences (terms numbered in alphabetical order), in document order.
+    document = document[np.argsort(term.astype(np.uint16) if len(terms) <= 1 << 16 else term, kind="stable")]
+    term_ends = np.cumsum(np.bincount(term, minlength=len(terms)))
+    new = np.ones(len(document), dtype=bool)
+    np.not_equal(document[1:], document[:-1], out=new[1:])
+    new[term_ends[:-1]] = True
+    first = np.flatnonzero(new)
+    tf = np.diff(first, append=len(document)).astype(np.int32)
+    term_offsets = np.searchsorted(first, np.append(0, term_ends)).astype(np.int32)
+    return pa.table(
+        {
+            "term": pa.concat_arrays([pa.array([""]), terms]),
+            "docs": pa.concat_arrays(
+                [pa.nulls(1, pa.list_(pa.int32())), pa.ListArray.from_arrays(term_offsets, document[first])]
+            ),
+            "tfs": pa.concat_arrays(
+                [pa.array([lengths], pa.list_(pa.int32())), pa.ListArray.from_arrays(term_offsets, tf)]
+            ),
+            "doc_ids": pa.concat_arrays(
+                [
+                    pa.array([documents["doc_id"].to_pylist()], pa.list_(pa.string())),
+                    pa.nulls(len(terms), pa.list_(pa.string())),
+                ]
+            ),
+        },
+        schema=POSTINGS,
+    )
+
+
+def _words(documents: pa.Table) -> tuple[pa.ChunkedArray, npt.NDArray[np.int32]]:
+    """The words of the documents' titles and texts, dictionary-encoded, and the document of each."""
+    chunks, document = [], []
+    for column in (pc.fill_null(documents["title"], ""), documents["text"]):
+        start = 0
+        for chunk in column.chunks:
+            _, offsets, data = chunk.buffers()
+            spaced = pa.StringArray.from_buffers(
+                len(chunk),
+                offsets,
+                pa.py_buffer(data.to_pybytes().translate(_TO_SPACE) if data is not None else b""),
+                offset=chunk.offset,
+            )
+            tokens = pc.ascii_split_whitespace(spaced)
+            chunks.append(tokens.flatten())
+            document.append(
+                np.repeat(np.arange(start, start + len(chunk), dtype=np.int32), pc.list_value_length(tokens))
+            )
+            start += len(chunk)
+    return pc.dictionary_encode(pa.chunked_array(chunks, pa.string())), np.concatenate(
+        document or [np.zeros(0, np.int32)]
+    )
+
+
+def _terms(words: pa.Array) -> tuple[npt.NDArray[np.int32], pa.Array]:
+    """The terms, sorted, and for each word the number of its term (-1: a stop word or empty)."""
+    connection = _connection()
+    connection.register("_words", pa.table({"word": words}))
+    try:
+        stems = connection.execute(
+            "SELECT CASE WHEN w <> '' AND w NOT IN (SELECT sw FROM _stopwords) THEN stem(w, 'porter') END "
+            "FROM (SELECT lower(strip_accents(word)) AS w FROM _words)"
+        ).to_arrow_table()
+    finally:
+        connection.unregister("_words")
+    stem = stems.column(0).combine_chunks()
+    terms = pc.unique(stem.drop_null()).sort()
+    return pc.fill_null(pc.index_in(stem, terms), -1).to_numpy(zero_copy_only=False), terms
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
+    """This thread's in-memory DuckDB, for fts's stemmer and stop words."""
+    connection: duckdb.DuckDBPyConnection | None = getattr(_local, "connection", None)
+    if connection is None:
+        connection = load_search_extension(duckdb.connect())
+        connection.execute("SET threads = 1")
+        connection.register("_fts_stopwords", pa.table({"sw": list(_fts_stopwords())}))
+        connection.execute("CREATE TABLE _stopwords AS SELECT sw FROM _fts_stopwords")
+        connection.unregister("_fts_stopwords")
+        _local.connection = connection
+    return connection
+
+
+@cache
+def _fts_stopwords() -> tuple[str, ...]:
+    """The fts extension's English stop words, as an index it creates lists them."""
+    connection = load_search_extension(duckdb.connect())
+    try:
+        connection.execute("CREATE TABLE t (id INTEGER, body VARCHAR)")
+        connection.execute("PRAGMA create_fts_index('t', 'id', 'body')")
+        return tuple(row[0] for row in connection.execute("SELECT sw FROM fts_main_t.stopwords").fetchall())
+    finally:
+        connection.close()
+
+
+def search_macro(b: float) -> str:
+    """`search(query_text, b)`: the documents with any of the query's terms and their BM25 score (k1 1.2,
+    length normalisation `b`, as fts's `match_bm25` computes it), best first, over the postings parts
+    that `_search_postings` lists."""
+    return f"""
+        CREATE OR REPLACE MACRO search(query_text, b := {b}) AS TABLE
+        WITH
+        query_terms AS (SELECT DISTINCT stem(unnest({_TOKENIZE.format("query_text")}), 'porter') AS term),
+        -- Each part's documents and their lengths, with the number of documents and their average length.
+        parts AS (
+            SELECT
+                part,
+                doc_ids,
+                tfs AS lengths,
+                sum(len(tfs)) OVER () AS documents,
+                sum(list_sum(tfs)) OVER () / sum(len(tfs)) OVER () AS average_length
+            FROM _search_postings
+            WHERE term = ''
+        ),
+        -- The documents that have a term of the query, how often, and how many documents have it.
+        matches AS (
+            SELECT part, document, tf, count(*) OVER (PARTITION BY term) AS df
+            FROM (
+                SELECT part, term, unnest(docs) AS document, unnest(tfs) AS tf FROM _search_postings
+                WHERE term IN (SELECT term FROM query_terms WHERE term <> '')
+            )
+        ),
+        hits AS (
+            SELECT doc_ids[document + 1] AS doc_id, sum(
+                log((documents - df + 0.5) / (df + 0.5) + 1) * tf * (1.2 + 1)
+                / (tf + 1.2 * (1 - b + b * lengths[document + 1] / average_length))
+            ) AS score
+            FROM matches JOIN parts USING (part)
+            GROUP BY ALL
+        )
+        -- `documents`, with the duplicate marks joined to the hits only.
+        SELECT d.*, x.duplicate_of, x.near_duplicate_cluster, hits.score
+        FROM hits JOIN _documents AS d USING (doc_id) LEFT JOIN _dedup AS x USING (doc_id)
+        ORDER BY hits.score DESC, d.doc_id
+        """
