@@ -231,6 +231,17 @@ def _documents_view(connection: duckdb.DuckDBPyConnection, base: str) -> str:
     return " UNION ALL ".join(branches)
 
 
+def _located_view(connection: duckdb.DuckDBPyConnection, base: str) -> str:
+    """`_documents` with each row's part (`filename`, as DuckDB resolves it) and row number in the part:
+    a join on both reads only the parts, and row groups, that hold the rows joined."""
+    hidden = ", ".join(HIDDEN_DOCUMENT_COLUMNS)
+    files = [base + file for file in document_files(connection)]
+    return (
+        f"SELECT * EXCLUDE ({hidden}) FROM read_parquet({parquet_listing(files)}, hive_partitioning = false, "
+        "filename = true, file_row_number = true)"
+    )
+
+
 def create_views(connection: duckdb.DuckDBPyConnection, base: str = "", temporary: bool = False) -> None:
     """The views over the listed parts, whose paths are relative to the warehouse folder (set as the
     `file_search_path`) or, with `base`, to a URL; `temporary` views go with the (read-only)
@@ -241,6 +252,7 @@ def create_views(connection: duckdb.DuckDBPyConnection, base: str = "", temporar
         f"CREATE OR REPLACE {view} documents AS SELECT d.*, x.duplicate_of, x.near_duplicate_cluster "
         "FROM _documents d LEFT JOIN _dedup x USING (doc_id)"
     )
+    connection.execute(f"CREATE OR REPLACE {view} _documents_located AS {_located_view(connection, base)}")
     for table in TABLES:
         if table == "documents":
             continue
@@ -265,10 +277,11 @@ def create_views(connection: duckdb.DuckDBPyConnection, base: str = "", temporar
 def _postings_view(files: Sequence[str]) -> str:
     if not files:
         return (
-            "SELECT * FROM (VALUES ('', '', [0], [0], [''])) AS p(part, term, docs, tfs, doc_ids) WHERE false"
+            "SELECT * FROM (VALUES ('', '', [0], [0], [''], [0], 0::BIGINT, 0::BIGINT)) "
+            "AS p(part, term, docs, tfs, doc_ids, lengths, documents, total_length) WHERE false"
         )
     return (
-        "SELECT filename AS part, term, docs, tfs, doc_ids "
+        "SELECT filename AS part, term, docs, tfs, doc_ids, lengths, documents, total_length "
         f"FROM read_parquet({parquet_listing(files)}, filename = true)"
     )
 

@@ -30,7 +30,7 @@ from warehouse.catalog import (
     load_search_extension,
     stored_documents,
 )
-from warehouse.search_index import index_parts, postings_part, search_macro
+from warehouse.search_index import POSTINGS_FORMAT, index_parts, postings_part, search_macro
 
 SEARCH_TABLE = "_search_documents"
 # BM25's length normalisation. The usual 0.75 lets a one-line headline that merely contains the words
@@ -91,6 +91,10 @@ def _create_search_index(connection: duckdb.DuckDBPyConnection, stored: str) -> 
     root = Path(row[0])
     documents = [file for (file,) in connection.execute(_PARTS_OF, ["documents"]).fetchall()]
     indexed = {file for (file,) in connection.execute(_PARTS_OF, [SEARCH_PARTS]).fetchall()}
+    format_row = connection.execute("SELECT value FROM _meta WHERE key = 'search_format'").fetchone()
+    if format_row != (POSTINGS_FORMAT,):  # parts of an earlier format: all written again
+        connection.execute("DELETE FROM _parts WHERE table_name = ?", [SEARCH_PARTS])
+        indexed = set()
     wanted = {postings_part(file): file for file in documents}
     missing = [wanted[file] for file in sorted(wanted.keys() - indexed)]
     written = index_parts([root / part for part in missing], root)
@@ -102,7 +106,14 @@ def _create_search_index(connection: duckdb.DuckDBPyConnection, stored: str) -> 
         )
     for file in sorted(indexed - wanted.keys()):
         connection.execute("DELETE FROM _parts WHERE table_name = ? AND file = ?", [SEARCH_PARTS, file])
+    connection.execute("INSERT OR REPLACE INTO _meta VALUES ('search_format', ?)", [POSTINGS_FORMAT])
     create_views(connection)  # `_search_postings` over the parts now listed
+    # The collection's size, which every query needs, summed once here rather than over every part.
+    connection.execute(
+        "INSERT OR REPLACE INTO _meta SELECT unnest(['search_documents', 'search_total_length']), "
+        "unnest([coalesce(sum(documents), 0)::VARCHAR, coalesce(sum(total_length), 0)::VARCHAR]) "
+        "FROM _search_postings WHERE term = ''"
+    )
     # What fts's index left in catalogs written before.
     connection.execute(f"DROP SCHEMA IF EXISTS fts_main_{SEARCH_TABLE} CASCADE")
     if connection.execute(f"SELECT 1 FROM duckdb_tables() WHERE table_name = '{SEARCH_TABLE}'").fetchone():

@@ -97,7 +97,8 @@ class ShardReport:
 
 class _DocumentParts:
     """One part per month partition of `documents`. Rows wait in memory, per partition, until there are
-    ROW_GROUP_ROWS of them (or PENDING_ROWS in all), so that each row group is large and in time order."""
+    ROW_GROUP_ROWS of them (when PENDING_ROWS wait in all, the fullest partitions go), so that each row
+    group is large and in time order."""
 
     def __init__(self, directory: Path, load: Load) -> None:
         self.directory = directory
@@ -116,11 +117,20 @@ class _DocumentParts:
             rows_of[document_partition(document.published_date)].append(row)
         for partition, rows in rows_of.items():
             self.pending[partition].append(batch.take(rows))
-            if sum(len(pending) for pending in self.pending[partition]) >= ROW_GROUP_ROWS:
+            if self._rows(partition) >= ROW_GROUP_ROWS:
                 self._flush(partition)
-        self.pending_rows = sum(len(p) for batches in self.pending.values() for p in batches)
+        self.pending_rows = sum(self._rows(partition) for partition in self.pending)
         if self.pending_rows >= PENDING_ROWS:
-            self.flush()
+            # The fullest partitions go first, down to half: the rows of a month that few documents fall
+            # in keep waiting, so that they too make one large row group rather than many small ones.
+            for partition in sorted(self.pending, key=self._rows, reverse=True):
+                if self.pending_rows <= PENDING_ROWS // 2:
+                    break
+                self.pending_rows -= self._rows(partition)
+                self._flush(partition)
+
+    def _rows(self, partition: str) -> int:
+        return sum(len(batch) for batch in self.pending[partition])
 
     def flush(self) -> None:
         for partition in list(self.pending):

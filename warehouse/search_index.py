@@ -1,12 +1,13 @@
 """The full-text index behind `search()`: BM25 over title and text, one postings part per documents part.
 
 A postings part has a row per term of its documents part, in alphabetical order, with the documents
-that have the term (`docs`, their row numbers in the part) and how often each has it (`tfs`); the first
-row, of the empty term, lists every document's `doc_id` (`doc_ids`) and length in terms (`tfs`). A query
-reads only the row groups of its terms, and the first rows. A postings part is written once, when its
-documents part is new (by the loader, or else by the next `refresh_derived`), and dropped with it: a
-run pays only for the documents it added. What BM25 needs from the whole warehouse (how many documents
-have each term, how many there are, their average length) is summed over the parts by each query.
+that have the term (`docs`, their row numbers in the part), how often each has it (`tfs`) and each one's
+length in terms (`lengths`); the first row, of the empty term, lists every document's `doc_id`
+(`doc_ids`) and length (`tfs`), and holds their number (`documents`) and total length. A postings
+part is written once, when its documents part is new (by the next `refresh_derived`), and dropped with
+it: a run pays only for the documents it added. A query reads only the row groups of its terms, sums
+over the parts how many documents have each, takes the collection's size from `_meta` (summed by the
+refresh), and then reads the rows of the documents it keeps.
 
 Terms are those of DuckDB's fts extension with its defaults, which `search()` used before: the title
 and the text split at ASCII digits, punctuation and whitespace, lower-cased, accents stripped, English
@@ -37,8 +38,13 @@ POSTINGS = pa.schema(
         pa.field("docs", pa.list_(pa.int32())),
         pa.field("tfs", pa.list_(pa.int32()), nullable=False),
         pa.field("doc_ids", pa.list_(pa.string())),
+        pa.field("lengths", pa.list_(pa.int32())),
+        pa.field("documents", pa.int64()),
+        pa.field("total_length", pa.int64()),
     ]
 )
+# Written to `_meta` (key `search_format`): postings parts of another format are written again.
+POSTINGS_FORMAT = "2"
 # Terms per row group: a query reads the row groups of its terms only.
 ROW_GROUP_ROWS = 512
 # fts's tokenizer replaces runs of `[0-9!@#$%^&*()_+={}\[\]:;<>,.?~\\/\|'"`-]` by a space, then splits
@@ -48,6 +54,9 @@ _SEPARATORS = b"0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\t\n\f\r "
 _TO_SPACE = bytes(ord(" ") if byte in _SEPARATORS else byte for byte in range(256))
 _TOKENIZE = r"""string_split_regex(regexp_replace(lower(strip_accents(CAST({} AS VARCHAR))),
     '[0-9!@#$%^&*()_+={{}}\[\]:;<>,.?~\\/\|''''"`-]+', ' ', 'g'), '\s+')"""
+# The documents `search()` returns by default, a page of results: reading a hit's row (its part's row
+# group) costs far more than scoring it.
+SEARCH_TOP = 10
 _local = threading.local()
 
 
@@ -117,6 +126,14 @@ def postings(documents: pa.Table) -> pa.Table:
                     pa.nulls(len(terms), pa.list_(pa.string())),
                 ]
             ),
+            "lengths": pa.concat_arrays(
+                [
+                    pa.nulls(1, pa.list_(pa.int32())),
+                    pa.ListArray.from_arrays(term_offsets, lengths[document[first]]),
+                ]
+            ),
+            "documents": pa.array([len(documents)] + [None] * len(terms), pa.int64()),
+            "total_length": pa.array([int(lengths.sum())] + [None] * len(terms), pa.int64()),
         },
         schema=POSTINGS,
     )
@@ -187,43 +204,52 @@ def _fts_stopwords() -> tuple[str, ...]:
         connection.close()
 
 
-def search_macro(b: float) -> str:
-    """`search(query_text, b)`: the documents with any of the query's terms and their BM25 score (k1 1.2,
-    length normalisation `b`, as fts's `match_bm25` computes it), best first, over the postings parts
-    that `_search_postings` lists."""
+def search_macro(b: float, top: int = SEARCH_TOP) -> str:
+    """`search(query_text, b, top)`: the `top` documents (all, when `top` is NULL) with the most BM25 for
+    the query's terms (k1 1.2, length normalisation `b`, as fts's `match_bm25` computes it), best first,
+    over the postings parts that `_search_postings` lists. Scores come from the postings alone; only
+    the rows kept are read from the documents parts, by their part and row number."""
     return f"""
-        CREATE OR REPLACE MACRO search(query_text, b := {b}) AS TABLE
+        CREATE OR REPLACE MACRO search(query_text, b := {b}, top := {top}) AS TABLE
         WITH
         query_terms AS (SELECT DISTINCT stem(unnest({_TOKENIZE.format("query_text")}), 'porter') AS term),
-        -- Each part's documents and their lengths, with the number of documents and their average length.
-        parts AS (
+        -- How many documents there are, and their average length, as the index's refresh summed them.
+        collection AS (
             SELECT
-                part,
-                doc_ids,
-                tfs AS lengths,
-                sum(len(tfs)) OVER () AS documents,
-                sum(list_sum(tfs)) OVER () / sum(len(tfs)) OVER () AS average_length
-            FROM _search_postings
-            WHERE term = ''
+                max(value::BIGINT) FILTER (WHERE key = 'search_documents') AS documents,
+                max(value::BIGINT) FILTER (WHERE key = 'search_total_length') / documents AS average_length
+            FROM _meta
+            WHERE key IN ('search_documents', 'search_total_length')
         ),
-        -- The documents that have a term of the query, how often, and how many documents have it.
+        -- The documents that have a term of the query, how often, their length, and how many have it.
         matches AS (
-            SELECT part, document, tf, count(*) OVER (PARTITION BY term) AS df
+            SELECT part, document, tf, length, count(*) OVER (PARTITION BY term) AS df
             FROM (
-                SELECT part, term, unnest(docs) AS document, unnest(tfs) AS tf FROM _search_postings
+                SELECT part, term, unnest(docs) AS document, unnest(tfs) AS tf, unnest(lengths) AS length
+                FROM _search_postings
                 WHERE term IN (SELECT term FROM query_terms WHERE term <> '')
             )
         ),
         hits AS (
-            SELECT doc_ids[document + 1] AS doc_id, sum(
+            SELECT part, document, sum(
                 log((documents - df + 0.5) / (df + 0.5) + 1) * tf * (1.2 + 1)
-                / (tf + 1.2 * (1 - b + b * lengths[document + 1] / average_length))
+                / (tf + 1.2 * (1 - b + b * length / average_length))
             ) AS score
-            FROM matches JOIN parts USING (part)
+            FROM matches, collection
             GROUP BY ALL
+            ORDER BY score DESC, part, document
+            LIMIT top  -- NULL: no limit
+        ),
+        -- A postings part is named as its documents part, in the folder of SEARCH_PARTS.
+        located AS (
+            SELECT regexp_replace(part, '/{TABLES_DIR}/{SEARCH_PARTS}/([^/]+/[^/]+)$',
+                '/{TABLES_DIR}/documents/\\1') AS filename, document AS file_row_number, score
+            FROM hits
         )
         -- `documents`, with the duplicate marks joined to the hits only.
-        SELECT d.*, x.duplicate_of, x.near_duplicate_cluster, hits.score
-        FROM hits JOIN _documents AS d USING (doc_id) LEFT JOIN _dedup AS x USING (doc_id)
-        ORDER BY hits.score DESC, d.doc_id
+        SELECT
+            d.* EXCLUDE (filename, file_row_number), x.duplicate_of, x.near_duplicate_cluster, located.score
+        FROM located JOIN _documents_located AS d USING (filename, file_row_number)
+        LEFT JOIN _dedup AS x USING (doc_id)
+        ORDER BY located.score DESC, d.doc_id
         """

@@ -37,7 +37,7 @@ _NO_SEARCH_INDEX = (
 )
 # The error names a column so that it is raised for the first row, never on an empty warehouse.
 _SEARCH_STAND_IN = (
-    "CREATE OR REPLACE MACRO search(query_text, b := NULL) AS TABLE "
+    "CREATE OR REPLACE MACRO search(query_text, b := NULL, top := NULL) AS TABLE "
     "SELECT *, NULL::DOUBLE AS score FROM documents "
     f"WHERE error('{_NO_SEARCH_INDEX}' || left(doc_id, 0)) IS NULL"
 )

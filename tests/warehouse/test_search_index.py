@@ -13,7 +13,7 @@ from warehouse.catalog import SEARCH_PARTS, TABLES_DIR, commit, connect, load_se
 from warehouse.derived import BM25_B, refresh_derived
 from warehouse.load import InputFile, NewPart, load_shard
 from warehouse.schema import Load
-from warehouse.search_index import index_part, postings, postings_part
+from warehouse.search_index import SEARCH_TOP, index_part, postings, postings_part
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 QUERIES = ["oil prices", "oil prices opec", "Bank of England interest rates", "U.S. trade deficit", "zzzz"]
@@ -49,14 +49,24 @@ def test_postings_count_the_terms_of_title_and_text() -> None:
             "text": ["Oil rises; prices fall.", "The price of gold", "Nothing here, oil-2020"],
         }
     )
-    assert postings(documents).to_pylist() == [
-        {"term": "", "docs": None, "tfs": [6, 2, 2], "doc_ids": ["a", "b", "c"]},  # lengths
-        {"term": "fall", "docs": [0], "tfs": [1], "doc_ids": None},
-        {"term": "gold", "docs": [1, 2], "tfs": [1, 1], "doc_ids": None},
-        {"term": "oil", "docs": [0, 2], "tfs": [2, 1], "doc_ids": None},
-        {"term": "price", "docs": [0, 1], "tfs": [2, 1], "doc_ids": None},
-        {"term": "rise", "docs": [0], "tfs": [1], "doc_ids": None},
+    rows = postings(documents).to_pylist()
+    assert rows[0] == {
+        "term": "",
+        "docs": None,
+        "tfs": [6, 2, 2],  # lengths
+        "doc_ids": ["a", "b", "c"],
+        "lengths": None,
+        "documents": 3,
+        "total_length": 10,
+    }
+    assert [(row["term"], row["docs"], row["tfs"], row["lengths"]) for row in rows[1:]] == [
+        ("fall", [0], [1], [6]),
+        ("gold", [1, 2], [1, 1], [2, 2]),
+        ("oil", [0, 2], [2, 1], [6, 2]),
+        ("price", [0, 1], [2, 1], [6, 2]),
+        ("rise", [0], [1], [6]),
     ]
+    assert all(row["doc_ids"] is None and row["documents"] is None for row in rows[1:])
 
 
 def test_scores_are_those_of_the_fts_extension(corpora: Path, tmp_path: Path) -> None:
@@ -85,8 +95,33 @@ def test_scores_are_those_of_the_fts_extension(corpora: Path, tmp_path: Path) ->
     assert len(ours["oil prices"]) > 100
 
 
+def test_search_keeps_the_best_documents_and_reads_their_rows_whole(corpora: Path, tmp_path: Path) -> None:
+    root = tmp_path / "warehouse"
+    folder = corpora / "reuters21578"
+    _load(root, [InputFile(folder / f"reut2-00{n}.sgm", "reuters") for n in range(2)], "run")
+    refresh_derived(root)
+    with connect(root) as connection:
+        every = connection.execute("SELECT doc_id, score FROM search('oil prices', top := NULL)").fetchall()
+        default = connection.execute("SELECT doc_id, score FROM search('oil prices')").fetchall()
+        five = connection.execute("SELECT * FROM search('oil prices', top := 5)").arrow().read_all()
+        rows = (
+            connection.execute(
+                "SELECT * FROM documents WHERE doc_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY doc_id",
+                [five.column("doc_id").to_pylist()],
+            )
+            .arrow()
+            .read_all()
+        )
+    assert len(every) > SEARCH_TOP
+    assert [score for _, score in default] == [score for _, score in every[:SEARCH_TOP]]
+    assert {doc for doc, _ in default} <= {doc for doc, _ in every}
+    assert five.column("score").to_pylist() == [score for _, score in every[:5]]
+    # Each hit is its documents row, every column, fetched by part and row number.
+    assert five.drop_columns(["score"]).sort_by("doc_id").equals(rows)
+
+
 def _scores(connection: duckdb.DuckDBPyConnection, query: str) -> dict[str, float]:
-    rows = connection.execute("SELECT doc_id, score FROM search(?)", [query]).fetchall()
+    rows = connection.execute("SELECT doc_id, score FROM search(?, top := NULL)", [query]).fetchall()
     assert [score for _, score in rows] == sorted((score for _, score in rows), reverse=True)
     return dict(rows)
 
@@ -117,13 +152,13 @@ def test_each_documents_part_has_its_postings_and_only_new_parts_are_indexed(
     refresh_derived(root)
     assert indexed == []
     assert _parts(root, SEARCH_PARTS) == sorted(postings_part(part) for part in _parts(root, "documents"))
-    (hits,) = _rows(root, "SELECT count(*) FROM search('oil prices')")
+    (hits,) = _rows(root, "SELECT count(*) FROM search('oil prices', top := NULL)")
     # Loaded again, a file replaces its documents parts: their postings go, the new parts' come.
     indexed.clear()
     _load(root, [first], "run-3")
     refresh_derived(root)
     assert indexed and all(part.relative_to(root).as_posix() in _parts(root, "documents") for part in indexed)
     assert _parts(root, SEARCH_PARTS) == sorted(postings_part(part) for part in _parts(root, "documents"))
-    assert _rows(root, "SELECT count(*) FROM search('oil prices')") == [hits]
+    assert _rows(root, "SELECT count(*) FROM search('oil prices', top := NULL)") == [hits]
     documents = _rows(root, "SELECT doc_id FROM documents ORDER BY 1")
     assert _rows(root, "SELECT doc_id FROM _search_documents ORDER BY 1") == documents

@@ -16,7 +16,7 @@ hits AS (
         title,
         text,
         '(?i)' || regexp_replace(regexp_escape(trim(phrase)), '(\\ )+', '\\s+', 'g') AS pattern
-    FROM search(phrase)
+    FROM search(phrase, top := NULL)
 ),
 found AS (
     SELECT
