@@ -9,6 +9,8 @@ real dumps, and this recovers them exactly.
 from __future__ import annotations
 
 import codecs
+import io
+from typing import BinaryIO
 
 UTF8 = "utf-8"
 UTF8_WITH_CP1252_FALLBACK = "utf-8+cp1252"
@@ -36,3 +38,46 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8-sig"), UTF8
     except UnicodeDecodeError:
         return data.decode("utf-8-sig", errors=_ERROR_HANDLER), UTF8_WITH_CP1252_FALLBACK
+
+
+# UTF-32's little-endian mark starts with UTF-16's: the longer marks are tried first.
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_TRANSCODE_CHARS = 64 * 1024
+
+
+class _Utf8Encoded(io.RawIOBase):
+    """The characters of a text stream, encoded as UTF-8."""
+
+    def __init__(self, text: io.TextIOBase) -> None:
+        self._text = text
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._pending:
+            chunk = self._text.read(_TRANSCODE_CHARS)
+            if not chunk:
+                return 0
+            self._pending = chunk.encode("utf-8", "surrogatepass")
+        count = min(len(buffer), len(self._pending))
+        buffer[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        return count
+
+
+def utf8_stream(head: bytes, stream: BinaryIO) -> BinaryIO | None:
+    """`stream` as UTF-8 if its first bytes are a UTF-16 or UTF-32 byte-order mark, else None: every
+    reader splits lines and finds markup in bytes, which a two- or four-byte encoding defeats. Bytes
+    that do not decode become U+FFFD (a wide stream cut at an odd length, say)."""
+    for bom, codec in _WIDE_BOMS:
+        if head.startswith(bom):
+            text = io.TextIOWrapper(stream, encoding=codec, errors="replace", newline="")
+            return io.BufferedReader(_Utf8Encoded(text))
+    return None

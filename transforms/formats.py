@@ -17,9 +17,9 @@ from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
-import zstandard
+from backports import zstd
 
-from transforms.containers import open_streams
+from transforms.containers import DecompressionBomb, open_streams
 from transforms.fields import FieldMapping
 from transforms.readers import csv_table, feed, jsonl, mbox, message, reuters_sgml, textdump, warc
 from transforms.records import EXCERPT_BYTES, Keep, Locator, Origin, RawRecord, Rejection
@@ -68,7 +68,7 @@ _DAMAGE: tuple[type[BaseException], ...] = (
     OSError,
     zlib.error,
     lzma.LZMAError,
-    zstandard.ZstdError,
+    zstd.ZstdError,
     tarfile.TarError,
     zipfile.BadZipFile,
 )
@@ -101,33 +101,46 @@ def read_path(
     the file `name` (the URL a local copy was made from) if given. Records whose index `keep` rules
     out may come as `skipped` stand-ins.
 
-    A stream of no known format is one `unsupported_format` rejection; a stream that breaks while it
-    is read keeps the records read before the damage and ends with one `truncated` or `corrupt_file`
-    rejection.
+    A stream of no known format is one `unsupported_format` rejection, an empty one `empty_file`; an
+    archive member the archive layer refuses comes as its rejection (see transforms.containers). A
+    stream that breaks while it is read keeps the records read before the damage and ends with one
+    `truncated`, `corrupt_file` or `decompression_bomb` rejection.
     """
     if source_format is not None and source_format not in FORMATS:
         raise ValueError(f"unknown format {source_format!r}; known: {', '.join(FORMATS)}")
     origin, count = Origin(name or str(path)), 0
     try:
-        for origin, head, stream in open_streams(path, name):
+        for item in open_streams(path, name):
+            if isinstance(item, Rejection):  # a member the archive layer refuses to read
+                yield item
+                origin, count = Origin(item.locator.source_file, item.locator.source_member), 1
+                continue
+            origin, head, stream = item
             count = 0
             format_name = source_format or detect_format(head)
-            if format_name is None:
-                yield Rejection(
-                    origin.at(0, 0),
-                    "unknown",
-                    "unsupported_format",
-                    "not a format dumpling reads (binary content)",
-                    head[:EXCERPT_BYTES],
-                )
-                continue
-            for record in _reader(format_name, mapping, keep)(stream, origin):
+            records: Iterator[Record]
+            if not head and not stream.read(1):  # the read raises the damage an empty head may hide
+                what = "archive member" if origin.source_member else "file"
+                records = iter([_refused(origin, "empty_file", f"the {what} holds no data", b"")])
+            elif format_name is None:
+                message = "not a format dumpling reads (binary content)"
+                records = iter([_refused(origin, "unsupported_format", message, head[:EXCERPT_BYTES])])
+            else:
+                records = _reader(format_name, mapping, keep)(stream, origin)
+            for record in records:
                 yield record
                 count += 1
+    except DecompressionBomb as error:
+        yield _damaged(origin, count, "decompression_bomb", f"decompression stopped: {error}")
     except EOFError as error:
         yield _damaged(origin, count, "truncated", f"the file ends early: {error}")
     except _DAMAGE as error:
         yield _damaged(origin, count, "corrupt_file", f"{type(error).__name__}: {error}")
+
+
+def _refused(origin: Origin, reason: str, message: str, excerpt: bytes) -> Rejection:
+    """The rejection of a whole stream, which no reader reads."""
+    return Rejection(origin.at(0, 0), "unknown", reason, message, excerpt)
 
 
 def _damaged(origin: Origin, index: int, reason: str, message: str) -> Rejection:
@@ -144,9 +157,10 @@ def skip_bytes(stream: BinaryIO, count: int) -> None:
 
 def reread(locator: Locator, source_format: str, mapping: FieldMapping | None = None) -> Record:
     """The record at `locator`, read again from its file using nothing but the locator."""
-    for origin, _, stream in open_streams(Path(locator.source_file)):
-        if origin.source_member != locator.source_member:
+    for item in open_streams(Path(locator.source_file)):
+        if isinstance(item, Rejection) or item[0].source_member != locator.source_member:
             continue
+        origin, _, stream = item
         fmt = FORMATS[source_format]
         if fmt.read_one is not None:
             record = fmt.read_one(stream, origin, locator, mapping)

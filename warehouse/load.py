@@ -37,6 +37,9 @@ BATCH_ROWS = 2000
 ROW_GROUP_ROWS = 20_000
 PENDING_ROWS = 20_000
 FINGERPRINT_CHUNK = 1 << 20
+# A document's text at most: normalising, language id and MinHash take memory in proportion to it, and
+# no article, message or page is longer (a longer record is one `too_large` rejection).
+MAX_TEXT_CHARS = 16 * 1024 * 1024
 
 
 def fingerprint(path: Path) -> str:
@@ -296,7 +299,8 @@ def _with_changes(table: pa.Table, changed: Mapping[int, Mapping[str, Any]]) -> 
 
 def _normalised(item: InputFile) -> Iterator[Document | Rejection]:
     """Every record of one file, normalised. A file that fails while being read keeps the records read
-    before the failure and adds one rejection that says why."""
+    before the failure and adds one rejection that says why; a file that gives no record at all is a
+    `no_records` rejection, so that every input file is accounted for."""
     if item.excluded_by is not None:
         yield _excluded(item)
         return
@@ -305,12 +309,15 @@ def _normalised(item: InputFile) -> Iterator[Document | Rejection]:
     try:
         for record in read_path(item.path, item.source_format, item.mapping, item.url, keep):
             if item.keeps(record.locator.record_index):
-                yield (
-                    normalise(record, item.source, with_minhash=False)
-                    if isinstance(record, RawRecord)
-                    else record
-                )
+                if isinstance(record, RawRecord) and len(record.body) > MAX_TEXT_CHARS:
+                    yield _too_large(record)
+                elif isinstance(record, RawRecord):
+                    yield normalise(record, item.source, with_minhash=False)
+                else:
+                    yield record
             index += 1
+        if index == 0 and item.file_slice is None:
+            yield _file_rejection(item, "no_records", "the file holds no record (only blank lines?)")
     except Exception as error:  # a reader bug or an I/O error must not stop the other files
         if not item.keeps(index):
             return
@@ -323,6 +330,25 @@ def _normalised(item: InputFile) -> Iterator[Document | Rejection]:
         )
 
 
+def _too_large(record: RawRecord) -> Rejection:
+    return Rejection(
+        locator=record.locator,
+        source_format=record.source_format,
+        reason="too_large",
+        message=(
+            f"the record's text is {len(record.body):,} characters, "
+            f"over the {MAX_TEXT_CHARS:,} a document may have"
+        ),
+        raw_excerpt=record.body[:EXCERPT_BYTES].encode()[:EXCERPT_BYTES],
+    )
+
+
+def _file_rejection(item: InputFile, reason: str, message: str) -> Rejection:
+    with item.path.open("rb") as stream:
+        excerpt = stream.read(EXCERPT_BYTES)
+    return Rejection(Origin(item.name).at(0, 0), item.source_format or "unknown", reason, message, excerpt)
+
+
 def _copy_remote_files(files: Sequence[InputFile]) -> None:
     """Local copies of the shard's remote files, removed when the shard is loaded."""
     remote = [item for item in files if item.url is not None]
@@ -330,12 +356,5 @@ def _copy_remote_files(files: Sequence[InputFile]) -> None:
 
 
 def _excluded(item: InputFile) -> Rejection:
-    with item.path.open("rb") as stream:
-        excerpt = stream.read(EXCERPT_BYTES)
-    return Rejection(
-        locator=Origin(item.name).at(0, 0),
-        source_format="unknown",
-        reason="skipped_excluded",
-        message=f"the file matches the exclude pattern {item.excluded_by!r}",
-        raw_excerpt=excerpt,
-    )
+    message = f"the file matches the exclude pattern {item.excluded_by!r}"
+    return _file_rejection(item, "skipped_excluded", message)

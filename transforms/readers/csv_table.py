@@ -10,7 +10,9 @@ breaks. The delimiter is the one `csv.Sniffer` finds in the header line (`,` whe
 
 A row of empty fields (`,,`) is a record with no text, left for the normaliser to reject; a blank line
 is no record. A row with more fields than the header is a `malformed_row` rejection; a shorter row is
-padded with empty fields. Re-reading one row needs the header: `read_csv_at`.
+padded with empty fields. A quote left open runs to the end of the file, as in any CSV reader: that
+last row is a `truncated` rejection, its excerpt showing where it starts. Re-reading one row needs the
+header: `read_csv_at`.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class _Lines:
         self.row_start = offset
         self.excerpt = b""
         self.fallback = False
+        self.quotes = 0
 
     def peek(self) -> bytes:
         """The next line, without handing it out."""
@@ -73,6 +76,7 @@ class _Lines:
         self.row_start = self.offset
         self.excerpt = b""
         self.fallback = False
+        self.quotes = 0
 
     def __iter__(self) -> _Lines:
         return self
@@ -86,6 +90,7 @@ class _Lines:
         if len(self.excerpt) < EXCERPT_BYTES:
             self.excerpt = (self.excerpt + line)[:EXCERPT_BYTES]
         self.offset += len(line)
+        self.quotes += line.count(b'"')
         if self.offset - self.row_start > MAX_RECORD_BYTES:
             raise _RowTooLarge
         text, encoding = decode_text(line)
@@ -153,6 +158,10 @@ class _Table:
                 return
             if _is_blank(row):
                 continue
+            if self.lines.quotes % 2 and not self.lines.peek():
+                message = "the file ends inside a quoted field (an unclosed quote): the rest is this row"
+                yield self._rejection(index, "truncated", message)
+                return
             yield self._record(index, row)
             index += 1
 

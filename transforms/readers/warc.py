@@ -42,7 +42,7 @@ import zlib
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-import zstandard
+from backports import zstd
 from warcio.archiveiterator import WARCIterator  # type: ignore[import-untyped]
 from warcio.bufferedreaders import BufferedReader  # type: ignore[import-untyped]
 from warcio.exceptions import ArchiveLoadFailed  # type: ignore[import-untyped]
@@ -72,7 +72,7 @@ _STREAM_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     zlib.error,
     lzma.LZMAError,
-    zstandard.ZstdError,
+    zstd.ZstdError,
 )
 
 

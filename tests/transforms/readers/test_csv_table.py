@@ -320,3 +320,13 @@ def test_looks_like_the_csv_corpora(corpora: Path) -> None:
     # that no other format's file looks like this one is checked for every detector in test_formats.py
     assert looks_like((corpora / CNBC).read_bytes()[: 64 * 1024])
     assert looks_like((corpora / GUARDIAN).read_bytes()[: 64 * 1024])
+
+
+def test_a_quote_left_open_makes_the_last_row_a_truncated_rejection() -> None:
+    data = b'title,body\nOne,"First, quoted ""twice"""\nTwo,"never closed\nThree,third\n'
+    records = list(read_csv(io.BytesIO(data), Origin("t.csv")))
+    first, last = records
+    assert isinstance(first, RawRecord) and first.body == 'First, quoted "twice"'
+    assert isinstance(last, Rejection) and last.reason == "truncated"
+    assert (last.locator.record_index, last.locator.byte_offset) == (1, data.index(b"Two"))
+    assert last.raw_excerpt == b'Two,"never closed\nThree,third\n'
