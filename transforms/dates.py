@@ -120,6 +120,8 @@ _CLOCK_FIRST = re.compile(
 _DAY_MON_YY = re.compile(r"(\d{1,2})-([A-Za-z]{3,9})-(\d{2}|\d{4})")
 _MON_YY = re.compile(r"([A-Za-z]{3,9})-(\d{2}|\d{4})")
 # 09.12.2021 (day first, as in Europe)
+_EPOCH = re.compile(r"(\d{10}|\d{13})(?:\.\d+)?")
+_EPOCH_END = datetime(2100, 1, 1, tzinfo=UTC).timestamp()
 _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 # 9 December 2021, 9. Dezember 2021, 9 de diciembre de 2021, December 9, 2021 (a time after it is ignored)
 _DAY_MONTH_NAME_YEAR = re.compile(r"(\d{1,2})\.?\s+(?:de\s+)?([^\W\d_]+)\.?,?\s+(?:de\s+)?(\d{4})\b.*")
@@ -234,7 +236,20 @@ def parse_month_name(value: str) -> ParsedDate | None:
     return _at(datetime(int(year), _month(month), int(day)), "day")
 
 
+def parse_epoch(value: str) -> ParsedDate | None:
+    """Unix time in seconds (10 digits, `1551780000`, a fraction allowed) or milliseconds (13 digits),
+    within 1970-2099: other runs of digits are not taken for times."""
+    match = _EPOCH.fullmatch(value)
+    if match is None:
+        return None
+    seconds = float(value) / (1000 if len(match[1]) == 13 else 1)
+    if not 0 <= seconds < _EPOCH_END:
+        return None
+    return _at(datetime.fromtimestamp(seconds, UTC), "second")
+
+
 PARSERS: list[Callable[[str], ParsedDate | None]] = [
+    parse_epoch,
     parse_iso_partial_date,
     parse_day_mon_year_time,
     parse_clock_first,

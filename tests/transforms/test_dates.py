@@ -76,6 +76,8 @@ def _utc(*parts: int) -> datetime:
         pytest.param(
             "Fri, 17 Jul 2020 10:00:00 (GMT-5)", _utc(2020, 7, 17, 15), "second", id="gmt-minus-comment"
         ),
+        pytest.param("1551780000", _utc(2019, 3, 5, 10), "second", id="epoch-seconds"),
+        pytest.param("1551780000000", _utc(2019, 3, 5, 10), "second", id="epoch-milliseconds"),
     ],
 )
 def test_parses(raw: str, published_at: datetime, precision: str) -> None:
@@ -98,6 +100,11 @@ def test_parses(raw: str, published_at: datetime, precision: str) -> None:
         pytest.param("Xyz-18", id="unknown-month"),
         pytest.param("31.02.2021", id="dotted-impossible"),
         pytest.param("Hello 2020", id="word-and-year"),
+        pytest.param("31-FEB-1987", id="day-mon-year-impossible"),
+        pytest.param("0000-01-01", id="year-0"),
+        pytest.param("99999-01-01", id="year-99999"),
+        pytest.param("9999999999999", id="epoch-milliseconds-after-2100"),
+        pytest.param("20190305", id="eight-digits"),
     ],
 )
 def test_impossible_or_unknown_is_none(raw: str) -> None:
