@@ -14,12 +14,13 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from backports import zstd
 
-from transforms.containers import DecompressionBomb, open_streams
+from transforms.containers import DecompressionBomb, open_streams, peekable
+from transforms.encoding import utf8_stream
 from transforms.fields import FieldMapping
 from transforms.readers import csv_table, feed, jsonl, mbox, message, reuters_sgml, textdump, warc
 from transforms.records import EXCERPT_BYTES, Keep, Locator, Origin, RawRecord, Rejection
@@ -74,12 +75,41 @@ _DAMAGE: tuple[type[BaseException], ...] = (
 )
 
 
-def detect_format(head: bytes) -> str | None:
-    """The format of a stream from its first bytes; any other text is a text dump; binary is None."""
+# What a file's name says it holds, for text whose first bytes match no format's (a table with a
+# ragged row, JSON Lines that start with an array): read as that format, its bad records rejected,
+# rather than as one text dump.
+_FORMAT_OF_SUFFIX = {
+    ".jsonl": jsonl.FORMAT,
+    ".ndjson": jsonl.FORMAT,
+    ".json": jsonl.FORMAT,
+    ".csv": csv_table.FORMAT,
+    ".tsv": csv_table.FORMAT,
+    ".warc": warc.FORMAT,
+    ".mbox": mbox.FORMAT,
+    ".eml": message.FORMAT,
+    ".sgm": reuters_sgml.FORMAT,
+    ".rss": feed.FORMAT,
+    ".atom": feed.FORMAT,
+}
+_COMPRESSION_SUFFIXES = frozenset({".gz", ".bz2", ".xz", ".zst", ".zstd"})
+
+
+def detect_format(head: bytes, name: str | None = None) -> str | None:
+    """The format of a stream from its first bytes, else from its file `name`'s suffix; any other text
+    is a text dump; binary is None."""
     for fmt in FORMATS.values():
         if fmt.looks_like(head):
             return fmt.name
-    return None if b"\x00" in head else textdump.FORMAT
+    if b"\x00" in head:
+        return None
+    return _format_of_name(name) or textdump.FORMAT
+
+
+def _format_of_name(name: str | None) -> str | None:
+    suffixes = [suffix.lower() for suffix in PurePosixPath(name or "").suffixes]
+    while suffixes and suffixes[-1] in _COMPRESSION_SUFFIXES:
+        suffixes.pop()
+    return _FORMAT_OF_SUFFIX.get(suffixes[-1]) if suffixes else None
 
 
 def _reader(source_format: str, mapping: FieldMapping | None, keep: Keep | None = None) -> Reader:
@@ -117,7 +147,10 @@ def read_path(
                 continue
             origin, head, stream = item
             count = 0
-            format_name = source_format or detect_format(head)
+            transcoded = utf8_stream(head, stream)
+            if transcoded is not None:
+                head, stream = peekable(transcoded)
+            format_name = source_format or detect_format(head, origin.source_member or origin.source_file)
             records: Iterator[Record]
             if not head and not stream.read(1):  # the read raises the damage an empty head may hide
                 what = "archive member" if origin.source_member else "file"
@@ -160,7 +193,8 @@ def reread(locator: Locator, source_format: str, mapping: FieldMapping | None = 
     for item in open_streams(Path(locator.source_file)):
         if isinstance(item, Rejection) or item[0].source_member != locator.source_member:
             continue
-        origin, _, stream = item
+        origin, head, stream = item
+        stream = utf8_stream(head, stream) or stream
         fmt = FORMATS[source_format]
         if fmt.read_one is not None:
             record = fmt.read_one(stream, origin, locator, mapping)
