@@ -13,6 +13,7 @@ from flows.config import Config, ConfigError, config_path, load_config
 from flows.discover import DEFAULT_EXCLUDES, InputError, discover
 from flows.output import OUTPUT_FORMATS, PRINTERS
 from warehouse.location import default_warehouse
+from warehouse.storage import redact, refuse_credentials
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -158,6 +159,7 @@ def _ingest(args: argparse.Namespace) -> int:
     from transforms.formats import FORMATS  # the readers are imported only when something is read
 
     try:
+        refuse_credentials(str(args.warehouse))
         discover(args.paths)
         if args.field_mapping:
             parse_mapping(args.field_mapping)
@@ -239,7 +241,7 @@ def _sql(args: argparse.Namespace) -> int:
             except duckdb.Error as error:
                 raise QueryError(sql.explain(error)) from error
     except (WarehouseError, QueryError, OutputError, duckdb.Error) as error:
-        print(f"dumpling: {error}", file=sys.stderr)
+        print(f"dumpling: {redact(str(error))}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # the reader stopped early (`| head`): what it read is all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

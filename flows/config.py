@@ -18,7 +18,9 @@ joined by `__`: `DUMPLING_WAREHOUSE__WORKERS=4`, `DUMPLING_SOURCES__REUTERS__LOC
 `DUMPLING_SOURCES__REUTERS__SCHEDULE='{ cron = "0 6 * * *" }'`. A value is read as TOML where it is
 one (numbers, booleans, arrays, inline tables), else as a string.
 
-Every error names the file (or the variable), the place in it and the problem on one line.
+Every error names the file (or the variable), the place in it and the problem on one line. A
+location that carries credentials (`s3://key:secret@bucket/...`, a signed URL) is refused: they come
+from the environment, never from this file.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from warehouse.location import default_warehouse
-from warehouse.storage import is_remote, list_files, local_path
+from warehouse.storage import CredentialsInUrl, is_remote, list_files, local_path, redact, refuse_credentials
 
 CONFIG_FILE = "dumpling.toml"
 CONFIG_VARIABLE = "DUMPLING_CONFIG"
@@ -67,6 +69,11 @@ class Source(_Strict):
     exclude: list[str] = []
     schedule: Schedule | None = None
 
+    @field_validator("location")
+    @classmethod
+    def _no_credentials(cls, value: str) -> str:
+        return refuse_credentials(value)
+
     @field_validator("format")
     @classmethod
     def _known_format(cls, value: str) -> str:
@@ -91,6 +98,11 @@ class Warehouse(_Strict):
     dask_scheduler: str | None = None
     near_duplicate_threshold: Annotated[float, Field(gt=0, le=1)] = 0.8
 
+    @field_validator("location")
+    @classmethod
+    def _no_credentials(cls, value: str | None) -> str | None:
+        return None if value is None else refuse_credentials(value)
+
 
 class Config(_Strict):
     warehouse: Warehouse = Warehouse()
@@ -99,7 +111,10 @@ class Config(_Strict):
     def warehouse_location(self, base: Path) -> str:
         """A folder (relative to the configuration file's) or a URL."""
         if os.environ.get(WAREHOUSE_VARIABLE):
-            return os.environ[WAREHOUSE_VARIABLE]
+            try:
+                return refuse_credentials(os.environ[WAREHOUSE_VARIABLE])
+            except CredentialsInUrl as error:
+                raise ConfigError(f"${WAREHOUSE_VARIABLE}: {error}") from None
         if self.warehouse.location:
             return resolve_location(base, self.warehouse.location)
         return default_warehouse()
@@ -174,6 +189,7 @@ def load_config(path: Path, *, check_locations: bool = True) -> Config:
             *parent, key = first["loc"]
             raise ConfigError(f"{origin}: unknown key {key!r} in {_where(tuple(parent))}") from None
         raise ConfigError(f"{origin}: {_where(first['loc'])}: {first['msg']}") from None
+    config.warehouse_location(path.parent)  # $DUMPLING_WAREHOUSE is checked as the file is
     if check_locations:
         for name, source in config.sources.items():
             if not _names_files(resolve_location(path.parent, source.location)):
@@ -187,7 +203,9 @@ def _names_files(location: str) -> bool:
         try:
             return bool(list_files(location))
         except (OSError, ValueError) as error:
-            raise ConfigError(f"cannot list {location}: {type(error).__name__}: {error}") from None
+            raise ConfigError(
+                f"cannot list {location}: {type(error).__name__}: {redact(str(error))}"
+            ) from None
     return local_path(location).exists() or bool(glob.glob(location, recursive=True))
 
 

@@ -1,11 +1,15 @@
 """The DuckDB catalog `warehouse.duckdb`: which Parquet parts make up each table, and the views.
 
 Parts are listed in `_parts` by path relative to the warehouse folder, so the folder can be moved;
-connections set DuckDB's `file_search_path` to it. A commit swaps the listing and the views in one
-DuckDB transaction: a query sees the tables either before or after a commit, never half of one, and a
-process killed at any moment leaves the catalog as the last commit left it. Files that no commit
-lists (a killed load's parts, a superseded part whose deletion was cut short) are removed by the next
-run's `collect_garbage`.
+connections set DuckDB's `file_search_path` to it, as a setting of the connection. No folder, and no
+value from a dump or a configuration file, is ever part of SQL text: values are bound as parameters,
+and the statements that cannot take any (a view over a list of files) hold only the names dumpling
+gives its parts and, for a remote warehouse, its URL, quoted by `sql_string`.
+
+A commit swaps the listing and the views in one DuckDB transaction: a query sees the tables either
+before or after a commit, never half of one, and a process killed at any moment leaves the catalog as
+the last commit left it. Files that no commit lists (a killed load's parts, a superseded part whose
+deletion was cut short) are removed by the next run's `collect_garbage`.
 
 `documents` is a view with one branch per month partition, each bounded by its month, so that a
 date-range query reads only the partitions it needs; `duplicate_of` and `near_duplicate_cluster`
@@ -55,12 +59,31 @@ class WarehouseError(Exception):
     """A warehouse that is missing, locked or unusable, with a message meant for the user."""
 
 
-def _quote(text: str) -> str:
+def sql_string(text: str) -> str:
+    """`text` as an SQL string literal, for the statements that cannot take parameters (a view's list
+    of files)."""
+    if "\0" in text:  # DuckDB's parser stops at NUL
+        raise ValueError(f"a NUL character cannot be part of SQL text: {text!r}")
     return "'" + text.replace("'", "''") + "'"
 
 
-def _configure(connection: duckdb.DuckDBPyConnection, root: Path) -> duckdb.DuckDBPyConnection:
-    connection.execute(f"SET file_search_path = {_quote(str(root.resolve()))}")
+def search_path(root: Path) -> str:
+    """The folder `root` as DuckDB's `file_search_path`, which is a list separated by commas."""
+    folder = str(root.resolve())
+    if "," in folder:
+        raise WarehouseError(
+            f"the warehouse folder {folder} has a comma in its path, which DuckDB would read as two "
+            "folders: use a folder without one"
+        )
+    return folder
+
+
+def _open(catalog: Path, root: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """The catalog file `catalog`, reading parts relative to `root`. The folder is a setting of the
+    connection, not SQL text, and binds no parameter (the first one bound imports pandas)."""
+    connection = duckdb.connect(
+        str(catalog), read_only=read_only, config={"file_search_path": search_path(root)}
+    )
     connection.execute("SET TimeZone = 'UTC'")
     # Parts never change once written (a new part takes the place of one rewritten): each query would
     # otherwise read every part's footer again, which costs more than the rows a count reads.
@@ -71,7 +94,7 @@ def _configure(connection: duckdb.DuckDBPyConnection, root: Path) -> duckdb.Duck
 def load_search_extension(connection: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """DuckDB's fts extension, which `search()` needs: only readers and the index refresh load it, not
     every commit."""
-    connection.execute(f"LOAD {_quote(str(FTS_EXTENSION))}")
+    connection.load_extension(str(FTS_EXTENSION))
     return connection
 
 
@@ -88,10 +111,10 @@ def connect(root: Path | str | None = None) -> duckdb.DuckDBPyConnection:
     if not catalog.exists():
         raise WarehouseError(f"no warehouse at {root}: load one with `dumpling ingest PATH`")
     try:
-        connection = duckdb.connect(str(catalog), read_only=True)
+        connection = _open(catalog, root, read_only=True)
     except duckdb.IOException as error:
         raise WarehouseError(f"cannot open {catalog}: {error}") from error
-    load_search_extension(_configure(connection, root))
+    load_search_extension(connection)
     install_views(connection, temporary=True)  # this dumpling's views, whichever wrote the catalog
     return connection
 
@@ -128,7 +151,7 @@ def connect_for_writing(root: Path) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     while True:
         try:
-            connection = _configure(duckdb.connect(str(root / CATALOG_FILE)), root)
+            connection = _open(root / CATALOG_FILE, root)
         except duckdb.IOException as error:
             if "lock" not in str(error).lower():
                 raise WarehouseError(f"cannot open {root / CATALOG_FILE}: {error}") from error
@@ -149,7 +172,7 @@ def _create_catalog(root: Path) -> None:
     root.mkdir(parents=True, exist_ok=True)
     building = root / f".{CATALOG_FILE}.new"
     building.unlink(missing_ok=True)
-    connection = _configure(duckdb.connect(str(building)), root)
+    connection = _open(building, root)
     try:
         _prepare(connection, root)
         create_views(connection)
@@ -192,7 +215,7 @@ def _check_schema_version(connection: duckdb.DuckDBPyConnection, root: Path) -> 
 
 
 def parquet_listing(files: Sequence[str]) -> str:
-    return "[" + ", ".join(_quote(file) for file in files) + "]"
+    return "[" + ", ".join(sql_string(file) for file in files) + "]"
 
 
 def _month_branch(scan: str, partition: str) -> str:

@@ -12,6 +12,10 @@ A reader downloads only the catalog (kept while the remote one is unchanged) and
 they are: through DuckDB's httpfs extension for S3, through the fsspec filesystem for other stores.
 Parts no remote catalog lists are deleted at the start of the next run rather than at once, so that a
 query started on the previous catalog can finish.
+
+Credentials are never part of a URL (`storage.refuse_credentials`). DuckDB gets the S3 ones, resolved
+by botocore as s3fs resolves them, as bound parameters of a temporary secret, which
+`duckdb_secrets()` shows redacted; the errors of a reader's remote operations are redacted too.
 """
 
 from __future__ import annotations
@@ -42,14 +46,17 @@ from warehouse.catalog import (
     create_views,
     load_search_extension,
     run_lock,
+    search_path,
 )
 from warehouse.schema import TABLES
 from warehouse.storage import (
+    CredentialsInUrl,
     cache_directory,
     download,
     filesystem,
     is_remote,
     local_path,
+    redact,
     remote_fingerprint,
     upload,
     url_key,
@@ -67,7 +74,10 @@ HTTPFS_EXTENSION = next(
 class RemoteWarehouse:
     def __init__(self, url: str) -> None:
         self.url = url.rstrip("/")
-        self.fs, self.path = filesystem(self.url, fresh=True)
+        try:
+            self.fs, self.path = filesystem(self.url, fresh=True)
+        except CredentialsInUrl as error:
+            raise WarehouseError(str(error)) from None
         self.mirror = cache_directory() / "warehouses" / url_key(self.url)
         self._pushed_at = time.monotonic()
 
@@ -224,10 +234,12 @@ def loading(location: str | Path) -> Iterator[Loading]:
     """The warehouse at `location` locked for a run, as a local folder to load into."""
     if not is_remote(str(location)):
         root = local_path(str(location))
+        search_path(root)  # a folder DuckDB cannot use is refused before anything is loaded
         with run_lock(root):
             yield Loading(root)
         return
     remote = RemoteWarehouse(str(location))
+    search_path(remote.mirror)
     with run_lock(remote.mirror), remote.lock():
         remote.pull()
         target = Loading(remote.mirror, remote)
@@ -240,7 +252,17 @@ def loading(location: str | Path) -> Iterator[Loading]:
 
 def connect_remote(url: str) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the warehouse at `url`: its catalog copied here, its parts read there."""
-    remote = RemoteWarehouse(url)
+    try:
+        return _connect_remote(RemoteWarehouse(url))
+    except WarehouseError:
+        raise
+    except Exception as error:  # the store's, its client library's or DuckDB's own
+        # Not chained: their text, which names endpoints and options, is what could hold a credential.
+        message = redact(str(error)) or type(error).__name__
+        raise WarehouseError(f"cannot read the warehouse at {redact(url)}: {message}") from None
+
+
+def _connect_remote(remote: RemoteWarehouse) -> duckdb.DuckDBPyConnection:
     fingerprint = remote.catalog_fingerprint()
     if fingerprint is None:
         raise WarehouseError(f"no warehouse at {remote.url}: load one with `dumpling ingest PATH`")
@@ -261,18 +283,22 @@ def connect_remote(url: str) -> duckdb.DuckDBPyConnection:
 
 def _read_from(connection: duckdb.DuckDBPyConnection, remote: RemoteWarehouse) -> None:
     if "s3" in remote.fs.protocol:
-        connection.execute(f"LOAD '{HTTPFS_EXTENSION}'")
-        connection.execute(f"CREATE TEMPORARY SECRET dumpling_s3 ({_s3_secret()})")
+        connection.load_extension(str(HTTPFS_EXTENSION))
+        settings = _s3_settings()
+        options = ", ".join(f"{name} ?" for name in settings)  # the names are dumpling's own
+        connection.execute(
+            f"CREATE TEMPORARY SECRET dumpling_s3 (TYPE s3, {options})", list(settings.values())
+        )
     else:
         connection.register_filesystem(remote.fs)
 
 
-def _s3_secret() -> str:
+def _s3_settings() -> dict[str, str | bool]:
     """DuckDB's S3 settings from the standard AWS variables (and the credentials in ~/.aws)."""
     import botocore.session
 
     session = botocore.session.get_session()
-    settings = {"TYPE": "s3", "REGION": session.get_config_variable("region") or "us-east-1"}
+    settings: dict[str, str | bool] = {"REGION": session.get_config_variable("region") or "us-east-1"}
     credentials = session.get_credentials()
     if credentials is not None:
         frozen = credentials.get_frozen_credentials()
@@ -280,8 +306,8 @@ def _s3_secret() -> str:
         if frozen.token:
             settings["SESSION_TOKEN"] = frozen.token
     endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-    parts = ", ".join(f"{key} '{value}'" for key, value in settings.items())
     if endpoint:
         split = urlsplit(endpoint)
-        parts += f", ENDPOINT '{split.netloc}', URL_STYLE 'path', USE_SSL {split.scheme == 'https'}"
-    return parts
+        host = split.netloc.rpartition("@")[2]  # without a user name
+        settings |= {"ENDPOINT": host, "URL_STYLE": "path", "USE_SSL": split.scheme == "https"}
+    return settings

@@ -2,13 +2,17 @@
 needs of them: listing, fingerprints, existence and copies on local disk.
 
 `file://` URLs are plain local paths. Credentials and endpoints come from the usual places of each
-filesystem (for S3: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT_URL`).
+filesystem (for S3: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT_URL`),
+never from a URL: a location is logged, shown in reports and stored with every row loaded from it, so
+one that carries a password or a signed token is refused, and error messages are passed through
+`redact` before dumpling shows them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +32,60 @@ def local_path(location: str) -> Path:
     return Path(location.removeprefix("file://"))
 
 
+REDACTED = "***"
+# `scheme://user:password@host`: the password runs to the last `@` before the path.
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]*:)[^\s/]*@")
+_QUERY = re.compile(r"\?[^\s#'\"]*")
+# In a query: the parameters of signed URLs and API keys (S3's X-Amz-Signature, X-Amz-Credential and
+# X-Amz-Security-Token, Azure's sig, key=, access_token=, password=).
+_CREDENTIAL_PARAMETER = re.compile(
+    r"([?&][^=&]*(?:sig|token|secret|passw|pwd|credential|key)[^=&]*=)[^&]+", re.IGNORECASE
+)
+SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+
+
+class CredentialsInUrl(ValueError):
+    """A location that carries credentials, which belong in the environment."""
+
+
+def _redact_urls(text: str) -> str:
+    text = _URL_PASSWORD.sub(rf"\1{REDACTED}@", text)
+    return _QUERY.sub(lambda query: _CREDENTIAL_PARAMETER.sub(rf"\1{REDACTED}", query.group()), text)
+
+
+def redact(text: str) -> str:
+    """`text` (a URL, an error message) with the passwords and credential parameters of the URLs in it,
+    and the values of the secret variables set in the environment, replaced by `***`."""
+    text = _redact_urls(text)
+    for variable in SECRET_VARIABLES:
+        if secret := os.environ.get(variable):
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def refuse_credentials(location: str, origin: str | None = None) -> str:
+    """`location`, unless it is a URL that carries a password or a signed token; `origin` is where it
+    was found, if it was not given as a location."""
+    if is_remote(location) and _redact_urls(location) != location:
+        shown = redact(location) if origin is None else f"{origin} ({redact(location)})"
+        raise CredentialsInUrl(
+            f"{shown}: credentials do not belong in a URL, which is logged, shown and stored with the "
+            "rows loaded from it; give them in the environment (for S3: AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY) or in ~/.aws"
+        )
+    return location
+
+
+# The S3 endpoint, which botocore logs and repeats in its errors.
+ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3")
+
+
 def filesystem(url: str, fresh: bool = False) -> tuple[AbstractFileSystem, str]:
     """The filesystem of `url`, and the path within it; `fresh` forgets the listings fsspec keeps, so
     that what changed in the store since is seen (a long-lived process lists a source many times)."""
-    fs, path = fsspec.core.url_to_fs(url)
+    for variable in ENDPOINT_VARIABLES:
+        refuse_credentials(os.environ.get(variable, ""), f"${variable}")
+    fs, path = fsspec.core.url_to_fs(refuse_credentials(url))
     if fresh:
         fs.invalidate_cache()
     return fs, path
