@@ -31,6 +31,23 @@ The date is the one the page states about itself, found by htmldate's readers of
 which on a listing or a page with a sidebar are other articles' dates. Nothing is taken from the
 time the page was fetched. When neither extractor finds a main text, the page's whole visible text
 is used instead, so a page with text is never lost.
+
+One page can neither stall a worker nor fill its memory. `ExtractedPage.cut` records the limits a
+page reached:
+
+- `html_size`: a page of more than MAX_HTML_CHARS characters is cut to its first MAX_HTML_CHARS
+  (at a tag), and the rest of this applies to what is left;
+- `html_depth`: the page is nested MAX_DEPTH levels deep (libxml2 stops reading there, and
+  resiliparse's time grows with every element's depth), or its extraction ran past Python's
+  recursion limit;
+- `html_elements`: the page has more than MAX_ELEMENTS elements;
+- `time_limit`: its extraction ran past EXTRACTION_SECONDS.
+
+All but `html_size` give the page's whole visible text instead of its main text, read in one pass
+over the markup (libxml2's parse events, no tree: at any depth, in time linear in the page's length).
+The time limit is a SIGALRM timer, so it holds in a process's main thread only (where the loader's
+worker processes load their shards); elsewhere the other limits bound the work. A timer stops
+compiled code only once it returns to Python, which is why the other limits are checked first.
 """
 
 from __future__ import annotations
@@ -39,7 +56,11 @@ import codecs
 import contextlib
 import logging
 import re
-from dataclasses import dataclass
+import signal
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from types import FrameType
 from typing import Any
 
 import trafilatura
@@ -73,6 +94,24 @@ for _name in ("trafilatura", "htmldate", "courlan", "justext", "readability"):
 EXTRACTION_MAIN = "resiliparse"
 EXTRACTION_TRAFILATURA = "trafilatura"
 EXTRACTION_VISIBLE_TEXT = "visible_text"
+
+# The limits on one page (see the module docstring), and the codes that record what they cut.
+# 2,000,000 characters: real pages are tens of kilobytes (those of megabytes are mostly inline data),
+# and at 4 UTF-8 bytes a character at most, no run of text, attribute or script in the page can reach
+# the 10,000,000 bytes at which libxml2 stops reading a page and loses all of it.
+MAX_HTML_CHARS = 2_000_000
+# libxml2 reads 256 levels deep and no further (trafilatura does not set XML_PARSE_HUGE), dropping the
+# rest of the page; resiliparse takes about 70 ns per element per level of its depth, so 20,000
+# nested elements take it ten seconds, and 100,000 elements under 256 levels under two.
+MAX_DEPTH = 256
+MAX_ELEMENTS = 100_000
+# A guard against stalls, not a budget: ordinary pages take milliseconds, the largest within the
+# limits above a second or two.
+EXTRACTION_SECONDS = 10.0
+CUT_HTML_SIZE = "html_size"
+CUT_HTML_DEPTH = "html_depth"
+CUT_HTML_ELEMENTS = "html_elements"
+CUT_TIME_LIMIT = "time_limit"
 # Fewer characters of main text than this (trafilatura's MIN_EXTRACTED_SIZE) and trafilatura is tried.
 _SHORT_MAIN_TEXT = 250
 # Two of resiliparse's main-content rules drop text, and are undone by rewriting the page it reads:
@@ -102,7 +141,11 @@ class ExtractedPage:
     `language` is the language the page declares (`<html lang>`, `Content-Language` meta), as
     written. `extraction` says where the text came from: `resiliparse` (the main text), `trafilatura`
     (the main text of a page where resiliparse found little) or `visible_text` (all the page's
-    visible text, when no main text was found).
+    visible text, when no main text was found, or when a limit was reached).
+
+    `cut` names the limits the page reached (`html_size`, `html_depth`, `html_elements`,
+    `time_limit`: see the module docstring), empty for nearly every page; `html_chars` is the page's
+    length in characters, before any cut.
     """
 
     text: str
@@ -114,6 +157,8 @@ class ExtractedPage:
     url: str | None = None
     sitename: str | None = None
     language: str | None = None
+    cut: tuple[str, ...] = ()
+    html_chars: int = 0
 
 
 # --- decoding ---------------------------------------------------------------------------------------
@@ -294,32 +339,93 @@ _CELLS = frozenset(["td", "th"])
 _BREAK = "\n\n"
 
 
+class _VisibleText:
+    """The text a browser would show, from a page's start tags, end tags and text in order: as an lxml
+    parser target, or from a tree's walk."""
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.hidden_depth = 0  # > 0 inside an invisible element
+
+    def start(self, tag: object, attributes: object = None) -> None:
+        self.tag(tag, opens=True)
+
+    def end(self, tag: object) -> None:
+        self.tag(tag, opens=False)
+
+    def tag(self, tag: object, *, opens: bool) -> None:
+        name = tag.lower() if isinstance(tag, str) else ""
+        if name in _INVISIBLE:
+            self.hidden_depth += 1 if opens else -1
+        elif self.hidden_depth == 0:
+            if name in _BLOCKS:
+                self.pieces.append(_BREAK)
+            elif name in _CELLS:
+                self.pieces.append(" ")
+
+    def data(self, text: str | None) -> None:
+        if text and self.hidden_depth == 0:
+            self.pieces.append(text)
+
+    def close(self) -> str:
+        blocks = (" ".join(block.split()) for block in "".join(self.pieces).split(_BREAK))
+        return "\n\n".join(block for block in blocks if block)
+
+
 def visible_text(tree: HtmlElement) -> str:
     """All the text a browser would show, one paragraph per block element, whitespace collapsed."""
-    pieces: list[str] = []
-    hidden_depth = 0  # > 0 inside an invisible element
+    collector = _VisibleText()
     for event, element in etree.iterwalk(tree, events=("start", "end", "comment", "pi")):
-        if event in ("comment", "pi"):
-            if hidden_depth == 0 and element.tail:
-                pieces.append(element.tail)
-            continue
-        tag = element.tag.lower() if isinstance(element.tag, str) else ""
-        if tag in _INVISIBLE:
-            hidden_depth += 1 if event == "start" else -1
-        elif hidden_depth == 0:
-            if tag in _BLOCKS:
-                pieces.append(_BREAK)
-            elif tag in _CELLS:
-                pieces.append(" ")
-            if event == "start" and element.text:
-                pieces.append(element.text)
-        if event == "end" and hidden_depth == 0 and element.tail and element is not tree:
-            pieces.append(element.tail)
-    blocks = (" ".join(block.split()) for block in "".join(pieces).split(_BREAK))
-    return "\n\n".join(block for block in blocks if block)
+        if event == "start":
+            collector.start(element.tag)
+            collector.data(element.text)
+        elif event == "end":
+            collector.end(element.tag)
+        if event != "start" and element is not tree:
+            collector.data(element.tail)
+    return collector.close()
+
+
+def markup_visible_text(markup: str) -> str:
+    """`visible_text` of a page's markup, from libxml2's parse events without building a tree: no
+    depth limit, and time linear in the markup's length."""
+    parser = etree.HTMLParser(target=_VisibleText(), encoding=UTF8)
+    text: str = etree.fromstring(markup.encode(UTF8, "surrogatepass"), parser)
+    return text
 
 
 # --- extraction ---------------------------------------------------------------------------------------
+
+
+# An element MAX_DEPTH levels down (the root is the first): the page is nested that deep, or deeper
+# and cut off there by libxml2.
+_REACHES_MAX_DEPTH = etree.XPath("boolean(/" + "/".join(["*"] * MAX_DEPTH) + ")")
+_COUNT_ELEMENTS = etree.XPath("count(//*)")
+
+
+class _OutOfTime(BaseException):
+    """A page's extraction ran past its time; a BaseException, so that no extractor's `except
+    Exception` can swallow it."""
+
+
+def _out_of_time(signum: int, frame: FrameType | None) -> None:
+    raise _OutOfTime
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raises _OutOfTime in the block once `seconds` have passed, by SIGALRM: only in a process's main
+    thread (where signals are handled) and when no other timer is running (it is someone else's)."""
+    if threading.current_thread() is not threading.main_thread() or signal.getitimer(signal.ITIMER_REAL)[0]:
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _out_of_time)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
 
 
 def _parse(text: str) -> HtmlElement | None:
@@ -462,7 +568,8 @@ def main_text(text: str, tree: HtmlElement, url: str | None) -> tuple[str, str]:
 def extract_html(
     html: bytes | str, url: str | None = None, declared_charset: str | None = None
 ) -> ExtractedPage | None:
-    """The main text and metadata of one page; None only when the page has no text at all.
+    """The main text and metadata of one page, within the limits of the module docstring; None only
+    when the page has no text at all.
 
     A page whose only text is its title gives an empty `text` and the title.
     """
@@ -472,13 +579,43 @@ def extract_html(
         text, encoding = html, None
     if not text.strip():
         return None
+    html_chars = len(text)
+    cut: tuple[str, ...] = ()
+    if html_chars > MAX_HTML_CHARS:
+        # At the last tag before the limit (if it is not far back), so that no word is cut in two.
+        end = text.rfind("<", MAX_HTML_CHARS // 2, MAX_HTML_CHARS)
+        text, cut = text[: end if end > 0 else MAX_HTML_CHARS], (CUT_HTML_SIZE,)
+    try:
+        with _time_limit(EXTRACTION_SECONDS):
+            page = _extract(text, encoding, url)
+        return None if page is None else replace(page, cut=cut + page.cut, html_chars=html_chars)
+    except _OutOfTime:
+        cut += (CUT_TIME_LIMIT,)
+    except RecursionError:
+        cut += (CUT_HTML_DEPTH,)
+    body = markup_visible_text(text)
+    if not body:
+        return None
+    return ExtractedPage(body, encoding, EXTRACTION_VISIBLE_TEXT, cut=cut, html_chars=html_chars)
+
+
+def _extract(text: str, encoding: str | None, url: str | None) -> ExtractedPage | None:
     tree = _parse(text)
     if tree is None:
         return None
+    cut: tuple[str, ...] = ()
+    if _REACHES_MAX_DEPTH(tree):
+        cut = (CUT_HTML_DEPTH,)
+    elif _COUNT_ELEMENTS(tree) > MAX_ELEMENTS:
+        cut = (CUT_HTML_ELEMENTS,)
+    # Past MAX_DEPTH the tree holds only the page's start: its metadata, which comes first, is whole.
     metadata = page_metadata(tree, text, url)
-    body, extraction = main_text(text, tree, url)
-    if not body:
-        body, extraction = visible_text(tree), EXTRACTION_VISIBLE_TEXT
+    if cut:
+        body, extraction = markup_visible_text(text), EXTRACTION_VISIBLE_TEXT
+    else:
+        body, extraction = main_text(text, tree, url)
+        if not body:
+            body, extraction = visible_text(tree), EXTRACTION_VISIBLE_TEXT
     title = _clean(metadata.title)
     if not body and not title:
         return None
@@ -492,4 +629,5 @@ def extract_html(
         url=_clean(metadata.url),
         sitename=_clean(metadata.sitename),
         language=declared_language(tree),
+        cut=cut,
     )

@@ -1,21 +1,39 @@
 import gzip
+import io
 import logging
+import signal
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from lxml import html as lxml_html
 from warcio.archiveiterator import ArchiveIterator
 
+from tests.transforms.readers.test_warc import http_response, warc_record
+from transforms import html
 from transforms.html import (
+    CUT_HTML_DEPTH,
+    CUT_HTML_ELEMENTS,
+    CUT_HTML_SIZE,
+    CUT_TIME_LIMIT,
     EXTRACTION_MAIN,
     EXTRACTION_TRAFILATURA,
     EXTRACTION_VISIBLE_TEXT,
+    MAX_DEPTH,
+    MAX_ELEMENTS,
+    MAX_HTML_CHARS,
+    ExtractedPage,
     charset_codec,
     decode_html,
     extract_html,
+    markup_visible_text,
     sniff_charset,
     visible_text,
 )
+from transforms.readers.warc import read_warc
+from transforms.records import Origin, RawRecord
 
 ARTICLE = b"""<!DOCTYPE html>
 <html lang="en-GB"><head><meta charset="utf-8">
@@ -147,6 +165,12 @@ def test_visible_text_keeps_blocks_as_paragraphs_and_drops_what_is_not_shown() -
         "<noscript>enable js</noscript>end</body></html>"
     )
     assert visible_text(tree) == "onetwo bold tail\n\nSecond\n\nline after\n\na b\n\nc d\n\nend"
+
+
+def test_visible_text_of_the_markup_is_that_of_the_tree() -> None:
+    markup = ARTICLE.decode()
+    assert markup_visible_text(markup) == visible_text(lxml_html.document_fromstring(markup))
+    assert markup_visible_text("<p>a</script>b</p></div>c<script>x") == "ab\n\nc"
 
 
 # --- extraction ---------------------------------------------------------------------------------------
@@ -349,6 +373,169 @@ def test_trafilatura_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:
         extract_html(ARTICLE, None, None)
     noisy = ("trafilatura", "htmldate", "courlan", "justext", "readability")
     assert [record.name for record in caplog.records if record.name.startswith(noisy)] == []
+
+
+# --- limits -------------------------------------------------------------------------------------------
+
+# Generous: each page below takes well under a second; these catch a stall, not a slowdown.
+SECONDS = 10.0
+HEAD = "<html><head><title>A pathological page</title></head><body>"
+
+
+def _timed(page: str | bytes) -> tuple[ExtractedPage | None, float]:
+    start = time.perf_counter()
+    extracted = extract_html(page, "http://x.example/", None)
+    return extracted, time.perf_counter() - start
+
+
+def test_an_ordinary_page_reaches_no_limit() -> None:
+    page = extract_html(ARTICLE, None, None)
+    assert page is not None
+    assert (page.cut, page.html_chars, page.extraction) == ((), len(ARTICLE.decode()), EXTRACTION_MAIN)
+
+
+def test_a_20_mb_page_keeps_the_paragraphs_before_the_size_limit() -> None:
+    paragraph = "<p>Paragraph {}: " + PARAGRAPH + "</p>\n"
+    markup = (
+        HEAD + "<article>" + "".join(paragraph.format(n) for n in range(70_000)) + "</article></body></html>"
+    )
+    assert len(markup) > 20_000_000
+    page, seconds = _timed(markup.encode())
+    assert seconds < SECONDS
+    assert page is not None
+    assert (page.cut, page.html_chars, page.extraction) == ((CUT_HTML_SIZE,), len(markup), EXTRACTION_MAIN)
+    assert page.title == "A pathological page"
+    paragraphs = page.text.split("\n\n")
+    # Whole paragraphs from the first, in order, up to the limit (the last may end just past it).
+    assert paragraphs == [f"Paragraph {n}: {PARAGRAPH}" for n in range(len(paragraphs))]
+    assert len(paragraphs) - markup[:MAX_HTML_CHARS].count("</p>") in (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("markup", "text"),
+    [
+        pytest.param(
+            HEAD
+            + "<p>Before the depths.</p>"
+            + "<div>" * 100_000
+            + "Down deep."
+            + "</div>" * 100_000
+            + "<p>After the depths.</p></body></html>",
+            "Before the depths.\n\nDown deep.\n\nAfter the depths.",
+            id="in-a-page",
+        ),
+        pytest.param(
+            "<span>" * 100_000 + "Only <b>deep</b> words." + "<p>And then a paragraph.</p>",
+            "Only deep words.\n\nAnd then a paragraph.",
+            id="a-bare-fragment",
+        ),
+    ],
+)
+def test_a_page_nested_100000_levels_deep_keeps_all_its_text(markup: str, text: str) -> None:
+    page, seconds = _timed(markup)
+    assert seconds < SECONDS
+    assert page is not None
+    assert (page.text, page.extraction, page.cut) == (text, EXTRACTION_VISIBLE_TEXT, (CUT_HTML_DEPTH,))
+    assert page.title == ("A pathological page" if markup.startswith(HEAD) else None)
+
+
+def test_a_page_nested_100000_levels_deep_with_no_text_has_none() -> None:
+    page, seconds = _timed("<div>" * 100_000 + "</div>" * 100_000)
+    assert seconds < SECONDS
+    assert page is None  # the reader's record is then rejected as `empty_text`
+
+
+def test_a_page_just_under_the_depth_limit_is_extracted_as_usual() -> None:
+    levels = MAX_DEPTH - 4  # <html>, <body> and the <p> are levels too: the <p> is one above the limit
+    markup = "<html><body>" + "<div>" * levels + f"<p>{PARAGRAPH}</p>" + "</div>" * levels + "</body></html>"
+    page = extract_html(markup, None, None)
+    assert page is not None
+    assert (page.text, page.extraction, page.cut) == (PARAGRAPH, EXTRACTION_MAIN, ())
+    deeper = extract_html(markup.replace("<p>", "<div><p>"), None, None)
+    assert deeper is not None
+    assert (deeper.text, deeper.cut) == (PARAGRAPH, (CUT_HTML_DEPTH,))
+
+
+def test_a_page_of_a_million_empty_elements_keeps_its_text_before_the_size_limit() -> None:
+    markup = HEAD + f"<p>{PARAGRAPH}</p>" + "<span></span>" * 1_000_000 + "<p>The end.</p></body></html>"
+    page, seconds = _timed(markup.encode())
+    assert seconds < SECONDS
+    assert page is not None
+    assert (page.text, page.extraction) == (PARAGRAPH, EXTRACTION_VISIBLE_TEXT)
+    assert (page.cut, page.html_chars) == ((CUT_HTML_SIZE, CUT_HTML_ELEMENTS), len(markup))
+
+
+def test_a_page_of_too_many_elements_within_the_size_limit_keeps_all_its_text() -> None:
+    markup = HEAD + f"<p>{PARAGRAPH}</p>" + "<br>" * (MAX_ELEMENTS + 1) + "<p>The end.</p></body></html>"
+    assert len(markup) < MAX_HTML_CHARS
+    page, seconds = _timed(markup)
+    assert seconds < SECONDS
+    assert page is not None
+    assert (page.text, page.cut) == (f"{PARAGRAPH}\n\nThe end.", (CUT_HTML_ELEMENTS,))
+
+
+def _stuck(*_: object) -> tuple[str, str]:
+    """An extractor that would take a minute, in Python (as trafilatura's code is)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        pass
+    return "", EXTRACTION_MAIN
+
+
+ARTICLE_VISIBLE_TEXT = visible_text(lxml_html.document_fromstring(ARTICLE))
+
+
+def test_an_extraction_past_the_time_limit_keeps_the_visible_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(html, "EXTRACTION_SECONDS", 0.2)
+    monkeypatch.setattr(html, "main_text", _stuck)
+    handler = signal.getsignal(signal.SIGALRM)
+    page, seconds = _timed(ARTICLE)
+    assert seconds < 5
+    assert page is not None
+    assert (page.text, page.extraction, page.cut) == (
+        ARTICLE_VISIBLE_TEXT,
+        EXTRACTION_VISIBLE_TEXT,
+        (CUT_TIME_LIMIT,),
+    )
+    assert signal.getsignal(signal.SIGALRM) == handler
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_a_page_past_the_recursion_limit_keeps_the_visible_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    def too_deep(*_: object) -> tuple[str, str]:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(html, "main_text", too_deep)
+    page = extract_html(ARTICLE, None, None)
+    assert page is not None
+    assert (page.text, page.cut) == (ARTICLE_VISIBLE_TEXT, (CUT_HTML_DEPTH,))
+
+
+def _in_a_thread(call: Callable[[], ExtractedPage | None]) -> ExtractedPage | None:
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(call).result()
+
+
+def test_outside_the_main_thread_there_is_no_timer_and_pages_extract_as_usual() -> None:
+    page = _in_a_thread(lambda: extract_html(ARTICLE, None, None))
+    assert page == extract_html(ARTICLE, None, None)
+    deep = _in_a_thread(lambda: extract_html("<div>" * 100_000 + "Down deep.", None, None))
+    assert deep is not None and (deep.text, deep.cut) == ("Down deep.", (CUT_HTML_DEPTH,))
+
+
+def test_the_warc_reader_records_what_was_cut() -> None:
+    deep = HEAD + "<div>" * 10_000 + f"<p>{PARAGRAPH}</p>" + "</div>" * 10_000 + "</body></html>"
+    data = b"".join(
+        warc_record("response", http_response(page), uri=f"http://x.example/{n}")
+        for n, page in enumerate([ARTICLE, deep.encode()])
+    )
+    ordinary, cut = list(read_warc(io.BytesIO(data), Origin("memory.warc")))
+    assert isinstance(ordinary, RawRecord) and isinstance(cut, RawRecord)
+    assert "extraction_cut" not in ordinary.headers and "html_chars" not in ordinary.headers
+    assert cut.body == PARAGRAPH
+    assert cut.headers["extraction"] == [EXTRACTION_VISIBLE_TEXT]
+    assert cut.headers["extraction_cut"] == [CUT_HTML_DEPTH]
+    assert cut.headers["html_chars"] == [str(len(deep))]
 
 
 # --- real pages -----------------------------------------------------------------------------------------

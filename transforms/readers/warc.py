@@ -28,7 +28,9 @@ from that offset gives the record again. `record_index` counts every WARC record
   `http:Status-Line`), and what extraction found besides the named fields: `sitename`, the page's
   declared `language`, its `canonical_url` when it differs from the target URI, and `extraction`
   (`resiliparse`, `trafilatura` where resiliparse found little, or `visible_text` when the page had no
-  main text and all its visible text was kept).
+  main text and all its visible text was kept), and for a page that reached one of `transforms.html`'s
+  limits, `extraction_cut` (`html_size`, `html_depth`, `html_elements`, `time_limit`) and `html_chars`
+  (the page's length in characters before any cut).
 - Damage (the stream ends inside a record, a gzip stream that breaks off, a record that is not WARC)
   ends the stream with one `truncated` or `malformed_record` rejection, after every complete record
   before it: there is no resynchronising inside a broken stream.
@@ -282,6 +284,9 @@ class _Reader:
         if page.url and page.url != self.target_uri:
             headers["canonical_url"] = [page.url]
         return RawRecord(
+        if page.cut:
+            headers["extraction_cut"] = list(page.cut)
+            headers["html_chars"] = [str(page.html_chars)]
             self.locator,
             FORMAT,
             headers,
