@@ -277,6 +277,9 @@ class _Reader:
             _, encoding = decode_html(data, charset)
             return RawRecord(self.locator, FORMAT, headers, "", encoding, url=self.target_uri)
         headers["extraction"] = [page.extraction]
+        if page.cut:
+            headers["extraction_cut"] = list(page.cut)
+            headers["html_chars"] = [str(page.html_chars)]
         if page.sitename:
             headers["sitename"] = [page.sitename]
         if page.language:
@@ -284,9 +287,6 @@ class _Reader:
         if page.url and page.url != self.target_uri:
             headers["canonical_url"] = [page.url]
         return RawRecord(
-        if page.cut:
-            headers["extraction_cut"] = list(page.cut)
-            headers["html_chars"] = [str(page.html_chars)]
             self.locator,
             FORMAT,
             headers,
