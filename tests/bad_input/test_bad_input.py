@@ -4,6 +4,7 @@ ingest of all of them beside seeds/, through the `dumpling` command as a user ru
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -23,8 +24,8 @@ from warehouse.load import InputFile, load_shard
 from warehouse.schema import Load
 
 MEMORY_LIMIT = 1024**3
-# What a run may change in the checkout: nothing, but caches of tools that are not dumpling.
-_NOT_THE_RUN = {".git", ".venv", ".pytest_cache", ".mypy_cache", ".ruff_cache", "__pycache__", "data"}
+# Folders of the checkout that other tools write (the run must write nothing anywhere else).
+_NOT_THE_RUN = {".git", ".venv", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis", "__pycache__"}
 
 
 def _expect(case: Case, documents: int, rejects: Counter[str]) -> None:
@@ -65,12 +66,12 @@ def test_dates_out_of_range_load_undated_with_their_raw_value(tmp_path: Path) ->
     }
 
 
-def _listing(roots: list[Path], skip: Path) -> dict[str, tuple[int, int]]:
-    """Every file under `roots` but `skip`, with its size and modification time."""
+def _listing(roots: list[Path]) -> dict[str, tuple[int, int]]:
+    """Every file under `roots`, with its size and modification time."""
     found: dict[str, tuple[int, int]] = {}
     for root in roots:
         for folder, names, files in os.walk(root):
-            names[:] = [n for n in names if n not in _NOT_THE_RUN and Path(folder, n) != skip]
+            names[:] = [name for name in names if name not in _NOT_THE_RUN]
             for name in files:
                 path = Path(folder, name)
                 try:
@@ -81,10 +82,10 @@ def _listing(roots: list[Path], skip: Path) -> dict[str, tuple[int, int]]:
     return found
 
 
-def _temporary_entries(skip: Path) -> set[str]:
-    """The names directly in the system's temporary folder (a run's own would be created there)."""
-    base = Path("/tmp")
-    return {name for name in os.listdir(base) if base / name not in skip.parents and base / name != skip}
+def _names(folder: Path) -> set[str]:
+    """What is directly in `folder`: where a run that ignored its settings would write (`~/.prefect`,
+    a temporary file outside TMPDIR)."""
+    return set(os.listdir(folder)) if folder.is_dir() else set()
 
 
 @contextmanager
@@ -118,8 +119,9 @@ def _peak_rss(pid: int) -> Iterator[dict[str, int]]:
 def test_one_ingest_of_every_bad_input_and_the_seeds(tmp_path: Path) -> None:
     inputs = tmp_path / "inputs"
     suite = write_suite(inputs)
-    warehouse, scratch = tmp_path / "warehouse", tmp_path / "scratch"
-    scratch.mkdir()
+    # The run may write here only: its warehouse, and its temporary folder and Prefect's home.
+    warehouse, scratch = tmp_path / "run" / "warehouse", tmp_path / "run" / "scratch"
+    scratch.mkdir(parents=True)
     env = {
         **os.environ,
         "TMPDIR": str(scratch),
@@ -128,8 +130,8 @@ def test_one_ingest_of_every_bad_input_and_the_seeds(tmp_path: Path) -> None:
         "COLUMNS": "200",
     }
     env.pop("PREFECT_API_URL", None)
-    watched = [REPO, Path.home()]
-    before, temporary_before = _listing(watched, tmp_path), _temporary_entries(tmp_path)
+    watched, folders = [REPO, inputs, Path.home() / ".prefect"], [Path.home(), Path(tempfile.gettempdir())]
+    before, names_before = _listing(watched), [_names(folder) for folder in folders]
     command = [str(Path(sys.executable).parent / "dumpling"), "ingest", str(inputs), str(SEEDS)]
     process = subprocess.Popen(
         [*command, "--warehouse", str(warehouse)],
@@ -141,10 +143,7 @@ def test_one_ingest_of_every_bad_input_and_the_seeds(tmp_path: Path) -> None:
     with _peak_rss(process.pid) as peak:
         stdout, stderr = process.communicate(timeout=900)
     assert process.returncode == 0, stderr[-3000:]
-
-    # Nothing written outside the warehouse and the run's temporary folder.
-    assert _listing(watched, tmp_path) == before
-    assert _temporary_entries(tmp_path) <= temporary_before
+    after, names_after = _listing(watched), [_names(folder) for folder in folders]
     print(f"peak RSS: largest process {peak['largest'] / 2**20:,.0f} MiB, all {peak['all'] / 2**20:,.0f} MiB")
     assert peak["largest"] < MEMORY_LIMIT
 
@@ -178,4 +177,16 @@ def test_one_ingest_of_every_bad_input_and_the_seeds(tmp_path: Path) -> None:
     for name, (file_documents, file_rejects) in files.items():
         assert (file_documents, file_rejects) == (documents[name], sum(rejects.get(name, Counter()).values()))
         assert file_documents + file_rejects >= 1, name
-    assert f"{sum(documents.values()):,}" in stdout
+    loaded, rejected = sum(documents.values()), sum(sum(counts.values()) for counts in rejects.values())
+    assert (
+        f"{len(files)} files loaded, 0 unchanged, 0 pruned, {loaded} documents, {rejected} rejects" in stdout
+    )
+
+    # Nothing written outside the warehouse and the run's temporary folder: not in the checkout, the
+    # inputs or Prefect's usual home, and no new file beside them or in the system's temporary folder.
+    assert {path: stat for path, stat in after.items() if path not in before} == {}
+    assert {path for path, stat in before.items() if after.get(path) != stat} == set()
+    for folder, earlier, later in zip(folders, names_before, names_after, strict=True):
+        assert later - earlier <= (
+            {tmp_path.parts[len(folder.parts)]} if folder in tmp_path.parents else set()
+        )
