@@ -47,6 +47,46 @@ def test_seed_and_binary() -> None:
     assert detect_format(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR") is None
 
 
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("ragged.csv", "csv"),
+        ("ragged.tsv.gz", "csv"),
+        ("dump/array.jsonl", "jsonl"),
+        ("Array.JSON.zst", "jsonl"),
+        ("notes.txt", "textdump"),
+        ("no-suffix", "textdump"),
+        (None, "textdump"),
+    ],
+)
+def test_text_no_format_claims_is_read_as_its_name_says(name: str | None, expected: str) -> None:
+    ragged = b"title,body\nOne,first\nTwo,second,extra,fields\n"
+    assert detect_format(ragged, name) == expected
+    assert detect_format(b"\x00\x01binary", name) is None  # binary stays binary, whatever its name
+
+
+def test_utf16_and_utf32_streams_are_read_as_utf8(tmp_path: Path) -> None:
+    text = (
+        " date 2019-03-05 Caf\u00e9 owners said \u201cno\u201d to the rules.\n\nThe council meets in March.\n"
+    )
+    (tmp_path / "utf-8.txt").write_text(text, encoding="utf-8")
+    (expected,) = read_path(tmp_path / "utf-8.txt")
+    assert isinstance(expected, RawRecord) and expected.body.startswith(
+        "Caf\u00e9 owners said \u201cno\u201d"
+    )
+    for codec, bom in (
+        ("utf-16-le", b"\xff\xfe"),
+        ("utf-16-be", b"\xfe\xff"),
+        ("utf-32-le", b"\xff\xfe\x00\x00"),
+    ):
+        path = tmp_path / f"{codec}.txt"
+        path.write_bytes(bom + text.encode(codec))
+        (record,) = read_path(path)
+        assert isinstance(record, RawRecord), codec
+        assert (record.headers, record.body) == (expected.headers, expected.body), codec
+        assert reread(record.locator, "textdump").body == record.body
+
+
 def test_gzipped_jsonl_cut_short_keeps_the_records_before_the_damage(tmp_path: Path) -> None:
     lines = b"".join(b'{"title": "headline %d", "text": "body %d"}\n' % (i, i) for i in range(2000))
     data = gzip.compress(lines)
