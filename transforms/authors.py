@@ -363,7 +363,7 @@ def _mailbox_authors(text: str) -> list[str]:
     authors: list[str] = []
     for name, address in _split_mailboxes(text):
         author = _display_name(_decode_words(name)) if name else ""
-        authors.append(author if _is_name(author) else address.strip("<> "))
+        authors.append((author if _is_name(author) else address).strip("<>,; "))  # separators are neither
     return authors
 
 

@@ -2,8 +2,8 @@
 
 Two ways to find them, and both move the lines out of the text into the `boilerplate` column:
 
-* known shapes (a wire signature, a mailing-list footer, a cookie or newsletter line), line by line,
-  as each document is normalised;
+* known shapes (a wire signature, a mailing-list footer, a cookie or newsletter line), line by line
+  (and a paragraph that is one such line wrapped), as each document is normalised;
 * repetition: a short paragraph at the start or the end of a document that recurs in at least
   MIN_DOCUMENTS documents and MIN_SHARE of the documents of one source within one load, once all of
   them have been seen.
@@ -19,6 +19,8 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+
+from transforms.text import normalise_line
 
 MIN_DOCUMENTS = 3
 MIN_SHARE = 0.02
@@ -50,6 +52,8 @@ _ADDRESS = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+|\S+ at \S+\.[a-z]{2,}\b",
 # Every address `_ADDRESS` finds in a case-folded paragraph contains one of these.
 _ADDRESS_CUES = ("http", "www.", "@", " at ")
 _LETTER = re.compile(r"[^\W\d_]")
+# A blank line, where `split_paragraphs` starts a paragraph (captured: the breaks stay in the body).
+_PARAGRAPH_BREAK = re.compile(r"(\n[^\S\n]*\n\s*)")
 
 
 def is_known_boilerplate(line: str) -> bool:
@@ -61,18 +65,33 @@ def _has_cue(text: str) -> bool:
     return any(cue in folded for cue in _CUES)
 
 
+def _is_known(text: str) -> bool:
+    """Text of a known boilerplate shape as the normalised text would have it (references decoded,
+    whitespace collapsed), so that what is left in the text cannot turn out to be one later."""
+    return _has_cue(text) and is_known_boilerplate(normalise_line(text) or "")
+
+
 def split_known_lines(body: str) -> tuple[str, list[str]]:
-    """`body` without its lines of a known boilerplate shape, and those lines (whitespace collapsed)."""
+    """`body` without its lines of a known boilerplate shape, and those lines (normalised). A paragraph
+    that is one such line wrapped over several lines goes whole."""
     if not _has_cue(body):
         return body.strip("\n"), []
-    kept: list[str] = []
+    pieces: list[str] = []
     removed: list[str] = []
-    for line in body.split("\n"):
-        if _has_cue(line) and is_known_boilerplate(line):
-            removed.append(" ".join(line.split()))
-        else:
-            kept.append(line)
-    return "\n".join(kept).strip("\n"), removed
+    for index, piece in enumerate(_PARAGRAPH_BREAK.split(body)):  # paragraphs, and the breaks between
+        if index % 2 == 0 and _is_known(piece):
+            removed.append(normalise_line(piece) or "")
+            piece = ""
+        elif index % 2 == 0 and _has_cue(piece):
+            kept = []
+            for line in piece.split("\n"):
+                if _is_known(line):
+                    removed.append(normalise_line(line) or "")
+                else:
+                    kept.append(line)
+            piece = "\n".join(kept)
+        pieces.append(piece)
+    return "".join(pieces).strip("\n"), removed
 
 
 def paragraph_key(paragraph: str) -> bytes | None:

@@ -106,6 +106,8 @@ ZONE_OFFSETS = {
 _ZONE_NAME = re.compile(rf"(?<= )({'|'.join(ZONE_OFFSETS)})$", re.IGNORECASE)
 
 _ISO_PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+# 2016-12-08T16:39:53Z, 2016-12-08 16:39:53.5+01:00 (ISO 8601 and RFC 3339: Atom, JSON, what we write)
+_ISO_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _TRAILING_COMMENT = re.compile(r"\s*\([^()]*\)$")
 # `(UTC +04:00)`, `(GMT-5)`: an offset written as a comment is the only zone the value has.
 _OFFSET_COMMENT = re.compile(r"\s*\(\s*(?:UTC|GMT)?\s*([+-])(\d{1,2}):?(\d{2})?\s*\)$", re.IGNORECASE)
@@ -173,6 +175,13 @@ def parse_iso_partial_date(value: str) -> ParsedDate | None:
     year, month, day = match.groups()
     precision = "day" if day else "month" if month else "year"
     return _at(datetime(int(year), int(month or 1), int(day or 1)), precision)
+
+
+def parse_iso_date_time(value: str) -> ParsedDate | None:
+    """A calendar date and a time of day, with or without a zone: `2016-12-08T16:39:53Z`."""
+    if _ISO_DATE_TIME.match(value) is None:
+        return None
+    return _at(datetime.fromisoformat(value), "second")
 
 
 def parse_rfc2822_date(value: str) -> ParsedDate | None:
@@ -251,6 +260,7 @@ def parse_epoch(value: str) -> ParsedDate | None:
 PARSERS: list[Callable[[str], ParsedDate | None]] = [
     parse_epoch,
     parse_iso_partial_date,
+    parse_iso_date_time,
     parse_day_mon_year_time,
     parse_clock_first,
     parse_day_mon_yy,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 
 import ftfy
 
@@ -23,6 +24,8 @@ _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
 _DETACHED_POSSESSIVE = re.compile(r"(?<=\w) (['’]s)(?![\w'’])")
 # Only complete references, with their semicolon: "AT&T", "&copy" or "^&#@$" stay as written.
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# Cleaning rounds of one paragraph: more are needed only for mojibake nested in mojibake.
+_MAX_ROUNDS = 4
 # UTF-8 read as Windows-1252 or Latin-1: a lead byte (Â..ô) followed by a continuation byte as
 # either code page shows it. Cheap to find; ftfy then decides whether it really is mojibake.
 _MOJIBAKE_HINT = re.compile(
@@ -42,10 +45,38 @@ def repair_mojibake(text: str) -> str:
 
 
 def _clean_characters(text: str) -> str:
-    text = repair_mojibake(decode_entities(text))
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-    return _CONTROL.sub("", text)
+    # References are decoded until none is left, with the control characters dropped before each round,
+    # so that clean text holds no reference to decode: `&amp;lt;` (escaped twice) is `<`, and `&am\x03p;`
+    # is `&` as its second cleaning would find it.
+    text = _CONTROL.sub("", text)
+    while "&" in text and (decoded := _CONTROL.sub("", decode_entities(text))) != text:
+        text = decoded
+    return unicodedata.normalize("NFC", text) if not text.isascii() else text
+
+
+def _repaired(text: str) -> str:
+    """Collapsed text with its mojibake repaired, and collapsed again."""
+    repaired = repair_mojibake(text)
+    if repaired == text:
+        return text
+    return " ".join(_CONTROL.sub("", unicodedata.normalize("NFC", repaired)).split())
+
+
+def _joined_possessive(text: str) -> str:
+    return _DETACHED_POSSESSIVE.sub(r"\1", text) if "'s" in text or "’s" in text else text
+
+
+def _settled(text: str, clean: Callable[[str], str]) -> str:
+    """`text`, whitespace collapsed, then cleaned until the cleaning changes nothing. ftfy's verdict on
+    a candidate depends on the characters around it, which collapsing, an earlier repair or a joined
+    possessive change: asked again about what it gave, it could decide otherwise."""
+    text = " ".join(text.split())  # str.split() and the regex `\s` agree on what is white
+    for _ in range(_MAX_ROUNDS):
+        cleaned = clean(text)
+        if cleaned == text:
+            break
+        text = cleaned
+    return text
 
 
 def split_paragraphs(text: str) -> list[str]:
@@ -56,10 +87,7 @@ def split_paragraphs(text: str) -> list[str]:
 
 
 def _clean_paragraph(paragraph: str) -> str:
-    paragraph = " ".join(paragraph.split())  # str.split() and the regex `\s` agree on what is white
-    if "'s" in paragraph or "’s" in paragraph:
-        paragraph = _DETACHED_POSSESSIVE.sub(r"\1", paragraph)
-    return paragraph
+    return _settled(paragraph, lambda text: _joined_possessive(_repaired(text)))
 
 
 def normalise_text(text: str) -> str:
@@ -71,4 +99,4 @@ def normalise_line(text: str | None) -> str | None:
     """A header value (a title, a name) as one clean line; None when nothing is left."""
     if not text:
         return None
-    return " ".join(_clean_characters(text).split()) or None
+    return _settled(_clean_characters(text), _repaired) or None

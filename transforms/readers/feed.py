@@ -6,7 +6,8 @@
 The feed is streamed with `lxml.etree.iterparse`; each item is turned into a record when its end tag
 is parsed, then cleared and dropped together with everything before it, so memory stays bounded by
 one item (plus the parser's read-ahead) however long the feed is. lxml honours the encoding given by
-the BOM or the XML declaration.
+the BOM or the XML declaration, except a declared UTF-16 or UTF-32 in a document of single bytes: one
+that read_path has re-encoded as UTF-8, as it does every UTF-16 and UTF-32 file, and that is read so.
 
 Safety: no DTD is loaded, nothing is fetched from the network, and entity references are never
 expanded (`resolve_entities=False`). An entity reference declared in the document's DTD, or left
@@ -76,6 +77,7 @@ from typing import Any, BinaryIO
 from lxml import etree  # type: ignore[import-untyped,unused-ignore]
 from lxml import html as lxml_html  # type: ignore[import-untyped,unused-ignore]
 
+from transforms.containers import peekable
 from transforms.records import EXCERPT_BYTES, Headers, Locator, Origin, RawRecord, Rejection
 
 FORMAT = "feed"
@@ -134,11 +136,13 @@ Element = Any  # lxml ships without type information
 
 def read_feed(stream: BinaryIO, origin: Origin) -> Generator[RawRecord | Rejection, None, None]:
     """Every item of the feed in `stream`, in document order; a broken feed ends with one rejection."""
+    head, stream = peekable(stream)
     tap = _Tap(stream)
     feed = _FeedState()
     index = 0
     events = etree.iterparse(
         tap,
+        encoding="utf-8" if _misdeclared(head) else None,
         events=("end",),
         resolve_entities=False,
         no_network=True,
@@ -276,7 +280,7 @@ def _record(item: Element, locator: Locator, feed: _FeedState) -> RawRecord:
 
 
 def _rss_fields(item: Element) -> dict[str, Any]:
-    namespace = etree.QName(item).namespace
+    namespace, _ = _split_name(item.tag)
     own = f"{{{namespace}}}" if namespace else ""  # RSS 1.0 and 0.90 put their elements in a namespace
     title = item.find(f"{own}title")
     body = _first_with_text(item, f"{{{CONTENT_NS}}}encoded", f"{own}description")
@@ -366,17 +370,26 @@ def _child_elements(element: Element) -> list[Element]:
     return [child for child in element if isinstance(child.tag, str)]
 
 
+def _split_name(name: str) -> tuple[str | None, str]:
+    """The namespace and local name of a Clark name (`{namespace}local`). A name whose prefix no xmlns
+    declares stays whole, as written (`media:content`): libxml2 keeps it so, and lxml's QName refuses it."""
+    if not name.startswith("{"):
+        return None, name
+    namespace, _, local = name[1:].partition("}")
+    return namespace, local
+
+
 def _qualified_name(element: Element, clark_name: str | None = None) -> str:
     """`clark_name` (`{namespace}local`; by default the element's tag) with the prefix the source uses."""
-    qname = etree.QName(clark_name if clark_name is not None else element.tag)
-    if qname.namespace is None:
-        return str(qname.localname)
-    if qname.namespace == XML_NS:
-        return f"xml:{qname.localname}"
+    namespace, local = _split_name(clark_name if clark_name is not None else element.tag)
+    if namespace is None:
+        return local
+    if namespace == XML_NS:
+        return f"xml:{local}"
     if clark_name is None and element.prefix:
-        return f"{element.prefix}:{qname.localname}"
-    prefixes = [prefix for prefix, uri in element.nsmap.items() if uri == qname.namespace and prefix]
-    return f"{prefixes[0]}:{qname.localname}" if prefixes else str(qname.localname)
+        return f"{element.prefix}:{local}"
+    prefixes = [prefix for prefix, uri in element.nsmap.items() if uri == namespace and prefix]
+    return f"{prefixes[0]}:{local}" if prefixes else local
 
 
 def _attributes(element: Element) -> dict[str, str]:
@@ -415,8 +428,8 @@ def _header_value(element: Element) -> str:
 
 def _is_markup(element: Element, children: list[Element]) -> bool:
     return (
-        etree.QName(element).localname in TEXT_CONSTRUCTS
-        or any(etree.QName(child).namespace == XHTML_NS for child in children)
+        _split_name(element.tag)[1] in TEXT_CONSTRUCTS
+        or any(_split_name(child.tag)[0] == XHTML_NS for child in children)
         or bool((element.text or "").strip())
         or any((child.tail or "").strip() for child in children)
     )
@@ -485,7 +498,7 @@ def _flatten(element: Element, preformatted: bool) -> str:
     parts = [_html_space(element.text, preformatted)]
     for child in element:
         if isinstance(child.tag, str):
-            name = etree.QName(child).localname.lower()
+            name = _split_name(child.tag)[1].lower()
             inside_pre = preformatted or name == "pre"
             if name in INVISIBLE_ELEMENTS:
                 pass
@@ -639,7 +652,16 @@ def _document_encoding(head: bytes) -> str:
         if head.startswith(bom):
             return name
     declaration = _ENCODING_DECLARATION.match(head.removeprefix(codecs.BOM_UTF8))
-    return _codec_name(declaration.group(1).decode("ascii")) if declaration else "utf-8"
+    if declaration is None or _misdeclared(head):
+        return "utf-8"
+    return _codec_name(declaration.group(1).decode("ascii"))
+
+
+def _misdeclared(head: bytes) -> bool:
+    """An XML declaration written in single bytes that names a two- or four-byte encoding: the document
+    was re-encoded (read_path reads UTF-16 and UTF-32 files as UTF-8), and is read as UTF-8."""
+    declaration = _ENCODING_DECLARATION.match(head.removeprefix(codecs.BOM_UTF8))
+    return declaration is not None and declaration.group(1).lower().startswith((b"utf-16", b"utf-32", b"ucs"))
 
 
 def _codec_name(name: str) -> str:

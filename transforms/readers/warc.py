@@ -33,7 +33,9 @@ from that offset gives the record again. `record_index` counts every WARC record
   (the page's length in characters before any cut).
 - Damage (the stream ends inside a record, a gzip stream that breaks off, a record that is not WARC)
   ends the stream with one `truncated` or `malformed_record` rejection, after every complete record
-  before it: there is no resynchronising inside a broken stream.
+  before it: there is no resynchronising inside a broken stream. A record followed by a line of
+  content where the blank lines that end it belong (its Content-Length is too small; warcio skips
+  that line) is a `malformed_record` rejection, and reading goes on.
 """
 
 from __future__ import annotations
@@ -62,6 +64,10 @@ MAX_PAYLOAD_BYTES = 64 * 1024 * 1024
 BufferedReader.DECOMPRESSORS.pop("br", None)
 
 _VERSION_LINE = re.compile(rb"WARC/\d+\.\d+\r?\n")
+# The record types WARC 1.1 defines; a skipped record of another type, or of none, is `skipped_warc_unknown`.
+RECORD_TYPES = frozenset(
+    {"warcinfo", "response", "resource", "request", "metadata", "revisit", "conversion", "continuation"}
+)
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 PLAIN_TYPES = frozenset({"text/plain"})
 # A payload with no Content-Type is HTML when its start says so.
@@ -198,7 +204,8 @@ class _Reader:
         return Rejection(self.locator, FORMAT, reason, message, excerpt[:EXCERPT_BYTES])
 
     def skip(self, why: str) -> Rejection:
-        return self.reject(f"skipped_warc_{self.warc_type.lower()}", why)
+        kind = self.warc_type.lower()
+        return self.reject(f"skipped_warc_{kind if kind in RECORD_TYPES else 'unknown'}", why)
 
     def headers(self) -> Headers:
         headers = _header_map(self.record.rec_headers)
@@ -331,6 +338,7 @@ def read_warc(stream: BinaryIO, origin: Origin, keep: Keep | None = None) -> Ite
             yield _no_length(locator, record, _ran_out(guarded, records))
             return
         outcome: RawRecord | Rejection | None = None
+        stray_lines = records.err_count
         try:
             kept = keep is None or keep(record_index)
             outcome = _Reader(record, locator).read() if kept else skipped(locator, FORMAT)
@@ -352,6 +360,9 @@ def read_warc(stream: BinaryIO, origin: Origin, keep: Keep | None = None) -> Ite
         if _missing_bytes(record):
             yield _truncated(locator, record, _missing_bytes(record))
             return
+        if kept and records.err_count > stray_lines:
+            # warcio skips (with a warning) a line after the record where the blank lines that end it belong.
+            outcome = _overrun(locator, record)
         yield outcome
         record_index += 1
     if guarded.tell() > records.offset:
@@ -389,6 +400,17 @@ def _truncated(locator: Locator, record: ArcWarcRecord, missing: int) -> Rejecti
         "truncated",
         f"the stream ends inside the WARC {record.rec_type} record, which has "
         f"{_declared(record) - missing} of the {_declared(record)} bytes its Content-Length declares",
+        _excerpt(record),
+    )
+
+
+def _overrun(locator: Locator, record: ArcWarcRecord) -> Rejection:
+    return Rejection(
+        locator,
+        FORMAT,
+        "malformed_record",
+        f"the WARC {record.rec_type} record goes on past the {_declared(record)} bytes its Content-Length "
+        "declares, so its content is cut short",
         _excerpt(record),
     )
 
