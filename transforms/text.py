@@ -35,8 +35,19 @@ _MOJIBAKE_HINT = re.compile(
 
 
 def decode_entities(text: str) -> str:
-    """HTML/SGML character references decoded; one that names a control character is dropped later."""
-    return _ENTITY.sub(lambda match: html.unescape(match.group()), text) if "&" in text else text
+    """HTML/SGML character references decoded; one that names a control character is dropped later,
+    one that names no character (NUL, a surrogate, past U+10FFFF) now: HTML would show U+FFFD, and no
+    U+FFFD is invented."""
+    return _ENTITY.sub(_character, text) if "&" in text else text
+
+
+def _character(reference: re.Match[str]) -> str:
+    text = reference.group()
+    if text[1] == "#":
+        code = int(text[3:-1], 16) if text[2] in "xX" else int(text[2:-1])
+        if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+            return ""
+    return html.unescape(text)
 
 
 def repair_mojibake(text: str) -> str:

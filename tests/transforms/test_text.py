@@ -41,6 +41,7 @@ def test_paragraphs_are_kept() -> None:
         pytest.param("caf&#xE9;", "café", id="hex-reference"),
         pytest.param("&lt;OXY&gt; &amp; partners", "<OXY> & partners", id="named-references"),
         pytest.param("wire&#3; code&#127;", "wire code", id="control-references-dropped"),
+        pytest.param("a&#0;b&#xD800;c&#x110000;d", "abcd", id="references-to-no-character-dropped"),
         pytest.param(
             "AT&T and &copy without semicolon", "AT&T and &copy without semicolon", id="bare-ampersands"
         ),
