@@ -13,8 +13,9 @@ they are: through DuckDB's httpfs extension for S3, through the fsspec filesyste
 Parts no remote catalog lists are deleted at the start of the next run rather than at once, so that a
 query started on the previous catalog can finish.
 
-Credentials are never part of a URL (`storage.refuse_credentials`). DuckDB gets the S3 ones, resolved
-by botocore as s3fs resolves them, as bound parameters of a temporary secret, which
+Credentials are never part of a URL (`storage.refuse_credentials`). DuckDB gets the S3 ones, those
+of the Prefect block `$DUMPLING_S3_CREDENTIALS_BLOCK` names (`storage.block_credentials`) or else
+resolved by botocore as s3fs resolves them, as bound parameters of a temporary secret, which
 `duckdb_secrets()` shows redacted; the errors of a reader's remote operations are redacted too.
 """
 
@@ -50,7 +51,8 @@ from warehouse.catalog import (
 )
 from warehouse.schema import TABLES
 from warehouse.storage import (
-    CredentialsInUrl,
+    CredentialsError,
+    block_credentials,
     cache_directory,
     download,
     filesystem,
@@ -76,7 +78,7 @@ class RemoteWarehouse:
         self.url = url.rstrip("/")
         try:
             self.fs, self.path = filesystem(self.url, fresh=True)
-        except CredentialsInUrl as error:
+        except CredentialsError as error:  # in the URL, or a credentials block that cannot be used
             raise WarehouseError(str(error)) from None
         self.mirror = cache_directory() / "warehouses" / url_key(self.url)
         self._pushed_at = time.monotonic()
@@ -294,18 +296,28 @@ def _read_from(connection: duckdb.DuckDBPyConnection, remote: RemoteWarehouse) -
 
 
 def _s3_settings() -> dict[str, str | bool]:
-    """DuckDB's S3 settings from the standard AWS variables (and the credentials in ~/.aws)."""
+    """DuckDB's S3 settings from the credentials block, else the standard AWS variables (and the
+    credentials in ~/.aws); a block without an endpoint or a region leaves them to the variables."""
     import botocore.session
 
     session = botocore.session.get_session()
-    settings: dict[str, str | bool] = {"REGION": session.get_config_variable("region") or "us-east-1"}
-    credentials = session.get_credentials()
-    if credentials is not None:
+    block = block_credentials()
+    region = (block and block.region_name) or session.get_config_variable("region") or "us-east-1"
+    settings: dict[str, str | bool] = {"REGION": region}
+    if block is not None:
+        settings |= {"KEY_ID": block.aws_access_key_id, "SECRET": block.aws_secret_access_key}
+        if block.aws_session_token:
+            settings["SESSION_TOKEN"] = block.aws_session_token
+    elif (credentials := session.get_credentials()) is not None:
         frozen = credentials.get_frozen_credentials()
         settings |= {"KEY_ID": frozen.access_key, "SECRET": frozen.secret_key}
         if frozen.token:
             settings["SESSION_TOKEN"] = frozen.token
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    endpoint = (
+        (block and block.endpoint_url)
+        or os.environ.get("AWS_ENDPOINT_URL_S3")
+        or os.environ.get("AWS_ENDPOINT_URL")
+    )
     if endpoint:
         split = urlsplit(endpoint)
         host = split.netloc.rpartition("@")[2]  # without a user name
