@@ -1,5 +1,6 @@
-"""A real Prefect server for the tests that need one (the test harness runs no scheduler), and the
-process-group helpers that start and stop the programs under test."""
+"""A real Prefect server for the tests that need one (the test harness runs no scheduler), moto's S3
+server for those that need object storage, and the process-group helpers that start and stop the
+programs under test."""
 
 from __future__ import annotations
 
@@ -94,3 +95,31 @@ def prefect_server(home: Path, **settings: str) -> Iterator[str]:
         yield url
     finally:
         stop_group(server, grace=10)
+
+
+@contextlib.contextmanager
+def moto_server(log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """moto's S3 server on a free loopback port, its output in `log`; yields its endpoint once it takes
+    connections, and stops it at the end."""
+    port = free_port()
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # a connection, not a request: moto can be told to count requests
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=2).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"the S3 server did not start:\n{tail(log)}")
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_group(server, grace=5)

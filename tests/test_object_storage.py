@@ -9,8 +9,6 @@ import io
 import os
 import socket
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +17,7 @@ from prefect.testing.utilities import prefect_test_harness
 
 from flows.ingest import ingest
 from tests.conftest import CORPORA
-from tests.servers import VENV_BIN, stop_group
+from tests.servers import VENV_BIN, moto_server
 from warehouse.catalog import connect
 
 pytestmark = pytest.mark.e2e
@@ -37,48 +35,22 @@ def _ended_pid() -> int:
     return ended.pid
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A moto S3 server on a free loopback port, with the AWS variables pointing at it."""
     if not CORPORA.is_dir():
         pytest.skip(f"the developer corpora are not at {CORPORA}")
-    endpoint = f"http://127.0.0.1:{_free_port()}"
     log = tmp_path_factory.mktemp("moto") / "moto.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", endpoint.rsplit(":", 1)[1]],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(endpoint, timeout=2).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the S3 server did not start:\n{log.read_text()}")
-                time.sleep(0.2)
-        with pytest.MonkeyPatch.context() as patch:
-            for name, value in {
-                "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing",
-                "AWS_REGION": "us-east-1",
-                "AWS_ENDPOINT_URL": endpoint,
-            }.items():
-                patch.setenv(name, value)
-            patch.delenv("AWS_PROFILE", raising=False)
-            yield endpoint
-    finally:
-        stop_group(server, grace=5)
+    with moto_server(log) as endpoint, pytest.MonkeyPatch.context() as patch:
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL": endpoint,
+        }.items():
+            patch.setenv(name, value)
+        patch.delenv("AWS_PROFILE", raising=False)
+        yield endpoint
 
 
 @pytest.fixture(scope="module")

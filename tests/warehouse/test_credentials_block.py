@@ -11,9 +11,6 @@ import json
 import logging
 import multiprocessing
 import os
-import socket
-import subprocess
-import time
 import traceback
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -30,7 +27,7 @@ from prefect.testing.utilities import prefect_test_harness
 from flows.cli import main
 from flows.ingest import ingest
 from tests.conftest import SEED_ARTICLE, SEEDS, VARIANTS
-from tests.servers import VENV_BIN, free_port, stop_group
+from tests.servers import free_port, moto_server
 from warehouse import storage
 from warehouse.catalog import TABLES_DIR, WarehouseError, commit, connect
 from warehouse.derived import refresh_derived
@@ -80,30 +77,11 @@ def _forget_clients() -> None:
     s3fs.S3FileSystem.clear_instance_cache()
 
 
-def _start_store(log: Path) -> tuple[subprocess.Popen[bytes], Store]:
-    """moto with signatures checked after the three calls that make its one user: a key that may do
-    anything in S3. The bucket holds the seeds as two dumps."""
+def _make_store(endpoint: str) -> Store:
+    """moto (signatures checked after three calls) made to have one user, a key that may do anything
+    in S3; the bucket holds the seeds as two dumps."""
     import boto3
 
-    endpoint = f"http://127.0.0.1:{free_port()}"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", endpoint.rsplit(":", 1)[1]],
-            env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "3"},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + 30
-    while True:  # a connection, not a request, which moto would count among the three
-        try:
-            socket.create_connection(("127.0.0.1", int(endpoint.rsplit(":", 1)[1])), timeout=2).close()
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                stop_group(server, grace=5)
-                pytest.fail(f"the S3 server did not start:\n{log.read_text()}")
-            time.sleep(0.2)
     anyone = {"endpoint_url": endpoint, "region_name": "us-east-1"}
     iam = boto3.client("iam", aws_access_key_id="x", aws_secret_access_key="y", **anyone)
     iam.create_user(UserName="loader")
@@ -115,7 +93,7 @@ def _start_store(log: Path) -> tuple[subprocess.Popen[bytes], Store]:
     s3.create_bucket(Bucket=BUCKET)
     for path in [SEED_ARTICLE, *sorted(VARIANTS.iterdir())]:
         s3.put_object(Bucket=BUCKET, Key=f"dumps/{path.parent.name}/{path.name}", Body=path.read_bytes())
-    return server, store
+    return store
 
 
 # Saved in the harness; each a Secret block's value, given the store.
@@ -135,10 +113,16 @@ MALFORMED = {
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """The store, the blocks saved in a Prefect test harness, and the AWS variables wrong: keys the
     store refuses and an endpoint where nothing answers."""
-    server, store = _start_store(tmp_path_factory.mktemp("moto") / "moto.log")
-    aws = tmp_path_factory.mktemp("aws")
+    log, aws = tmp_path_factory.mktemp("moto") / "moto.log", tmp_path_factory.mktemp("aws")
+    # moto lets the first three calls through unsigned: those that make the store's one user.
+    moto_env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "3"}
     try:
-        with pytest.MonkeyPatch.context() as patch, prefect_test_harness(server_startup_timeout=120):
+        with (
+            moto_server(log, env=moto_env) as endpoint,
+            pytest.MonkeyPatch.context() as patch,
+            prefect_test_harness(server_startup_timeout=120),
+        ):
+            store = _make_store(endpoint)
             for name, value in {
                 "AWS_ACCESS_KEY_ID": WRONG_KEY_ID,
                 "AWS_SECRET_ACCESS_KEY": WRONG_SECRET,
@@ -166,7 +150,6 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     finally:
         _forget_clients()
         storage._loaded.clear()
-        stop_group(server, grace=5)
 
 
 def _shown(error: BaseException) -> str:

@@ -4,11 +4,7 @@ reports or tables, and never taken from a URL. The store is a local S3-compatibl
 from __future__ import annotations
 
 import logging
-import socket
-import subprocess
-import time
 import traceback
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +14,7 @@ import pytest
 from flows.cli import main
 from flows.config import ConfigError, load_config
 from tests.conftest import SEED_ARTICLE, SEEDS, VARIANTS
-from tests.servers import VENV_BIN, stop_group
+from tests.servers import free_port, moto_server
 from warehouse.catalog import TABLES_DIR, WarehouseError, commit, connect
 from warehouse.derived import refresh_derived
 from warehouse.load import InputFile, load_shard
@@ -31,12 +27,6 @@ KEY_ID = "AKIAFAKEKEYID"
 BUCKET = "lake"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _forget_clients() -> None:
     """fsspec keeps one S3 filesystem per arguments, made with the endpoint of its time."""
     import s3fs
@@ -47,26 +37,9 @@ def _forget_clients() -> None:
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A moto S3 server with a bucket, the AWS variables (with SECRET) pointing at it; its endpoint."""
-    endpoint = f"http://127.0.0.1:{_free_port()}"
     log = tmp_path_factory.mktemp("moto") / "moto.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", endpoint.rsplit(":", 1)[1]],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(endpoint, timeout=2).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the S3 server did not start:\n{log.read_text()}")
-                time.sleep(0.2)
-        with pytest.MonkeyPatch.context() as patch:
+        with moto_server(log) as endpoint, pytest.MonkeyPatch.context() as patch:
             for name, value in {
                 "AWS_ACCESS_KEY_ID": KEY_ID,
                 "AWS_SECRET_ACCESS_KEY": SECRET,
@@ -84,7 +57,6 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             yield endpoint
     finally:
         _forget_clients()
-        stop_group(server, grace=5)
 
 
 def _load_remote(url: str) -> None:
@@ -238,7 +210,7 @@ def test_an_unreachable_store_shows_no_secret(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.DEBUG)  # botocore's own logs too
-    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{_free_port()}")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
     _forget_clients()
     try:
         assert main(["sql", "SELECT 1", "--warehouse", remote_warehouse]) == 1
@@ -261,7 +233,7 @@ def test_an_endpoint_with_credentials_is_refused(
 ) -> None:
     """botocore would log such an endpoint as it is, and repeat it in its errors."""
     caplog.set_level(logging.DEBUG)
-    endpoint = f"http://{KEY_ID}:{SECRET}@127.0.0.1:{_free_port()}"
+    endpoint = f"http://{KEY_ID}:{SECRET}@127.0.0.1:{free_port()}"
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
     _forget_clients()
     try:
