@@ -47,6 +47,9 @@ _KNOWN_LINES = [
     (r"url: <?https?://\S+/attachments?/\S+>?", ["/attachment"]),
 ]
 _KNOWN = re.compile("|".join(f"(?:{pattern})" for pattern, _ in _KNOWN_LINES), re.IGNORECASE)
+# Known lines one after another, as a paragraph's lines are once joined: normalised text is read again
+# the same way (`Reuter` on two lines is `Reuter Reuter` in the text).
+_KNOWN_RUN = re.compile(f"(?:{_KNOWN.pattern})(?: (?:{_KNOWN.pattern}))*", re.IGNORECASE)
 _CUES = sorted({cue for _, cues in _KNOWN_LINES for cue in cues})
 _ADDRESS = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+|\S+ at \S+\.[a-z]{2,}\b", re.IGNORECASE)
 # Every address `_ADDRESS` finds in a case-folded paragraph contains one of these.
@@ -68,7 +71,7 @@ def _has_cue(text: str) -> bool:
 def _is_known(text: str) -> bool:
     """Text of a known boilerplate shape as the normalised text would have it (references decoded,
     whitespace collapsed), so that what is left in the text cannot turn out to be one later."""
-    return _has_cue(text) and is_known_boilerplate(normalise_line(text) or "")
+    return _has_cue(text) and _KNOWN_RUN.fullmatch(normalise_line(text) or "") is not None
 
 
 def split_known_lines(body: str) -> tuple[str, list[str]]:

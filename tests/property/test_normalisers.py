@@ -272,6 +272,7 @@ RAW_BODIES = st.one_of(
 )
 @example(body="More\nvideos\n\nStory of the day.", title=None, source_format="jsonl", date=None)
 @example(body="Story.\n\nMore&nbsp;videos", title=None, source_format="warc", date=None)
+@example(body=" Reuter\n Reuter\n\n Reuter", title=None, source_format="textdump", date=None)
 def test_normalising_a_normalised_text_changes_nothing(
     body: str, title: str | None, source_format: str, date: str | None
 ) -> None:
