@@ -12,9 +12,12 @@ the last commit left it. Files that no commit lists (a killed load's parts, a su
 deletion was cut short) are removed by the next run's `collect_garbage`.
 
 `documents` is a view with one branch per month partition, each bounded by its month, so that a
-date-range query reads only the partitions it needs; `duplicate_of` and `near_duplicate_cluster`
+date-range query reads only the partitions it needs. `duplicate_of` and `near_duplicate_cluster`
 come from `_dedup`, which `refresh_derived` recomputes over the whole warehouse, with the full-text
-index, after each run that changed something.
+index, after each run that changed something, and writes out as each partition's marks part
+(`warehouse.marks`): a branch lines its rows up with that part by position rather than joining
+`_dedup` on doc_id, which used to be most of the time of a count. A partition whose parts changed
+since (until the refresh that follows a commit) joins `_dedup` instead.
 """
 
 from __future__ import annotations
@@ -46,6 +49,9 @@ EMPTY_PART = "_empty.parquet"
 # The parts of the search index (`warehouse.search_index`), one per documents part, listed in `_parts`
 # under this table name; `_search_postings` is the view over them.
 SEARCH_PARTS = "_search"
+# The duplicate marks of each partition (`warehouse.marks`), listed in `_parts` under this table name
+# with the documents parts they follow, in order, as their `source_files`.
+MARKS_PARTS = "_marks"
 LOCK_FILE = ".lock"
 LOCK_WAIT_SECONDS = 60.0
 # Columns the stored documents carry for the warehouse's own use, not shown in the view.
@@ -235,7 +241,8 @@ def _month_branch(scan: str, partition: str) -> str:
 
 def _documents_view(connection: duckdb.DuckDBPyConnection, base: str) -> str:
     """One branch per partition, bounded by its month: DuckDB drops the branches a date filter rules
-    out before reading any of their files."""
+    out before reading any of their files. Each branch takes the duplicate marks from the partition's
+    marks part, by position, if it follows the partition's parts as they are, else from `_dedup`."""
     hidden = ", ".join(HIDDEN_DOCUMENT_COLUMNS)
     partitions: dict[str, list[str]] = {}
     for partition, file in connection.execute(
@@ -244,19 +251,35 @@ def _documents_view(connection: duckdb.DuckDBPyConnection, base: str) -> str:
         partitions.setdefault(partition, []).append(file)
     if not partitions:  # the empty part only gives the view its columns
         return (
-            f"SELECT * EXCLUDE ({hidden}) FROM "
+            f"SELECT * EXCLUDE ({hidden}), NULL::VARCHAR AS duplicate_of, "
+            "NULL::VARCHAR AS near_duplicate_cluster FROM "
             f"{stored_documents([f'{base}{TABLES_DIR}/documents/{EMPTY_PART}'])}"
         )
+    marks = {
+        partition: (file, list(follows))
+        for partition, file, follows in connection.execute(
+            "SELECT partition, file, source_files FROM _parts WHERE table_name = ?", [MARKS_PARTS]
+        ).fetchall()
+    }
     branches = []
     for partition, files in partitions.items():
-        scan = f"SELECT * EXCLUDE ({hidden}) FROM {stored_documents([base + file for file in files])}"
-        branches.append(_month_branch(scan, partition))
+        scan = stored_documents([base + file for file in files])
+        marks_file, follows = marks.get(partition, (None, None))
+        if follows == files:
+            marks_scan = f"read_parquet({sql_string(base + str(marks_file))}, hive_partitioning = false)"
+            rows = f"SELECT * EXCLUDE ({hidden}) FROM {scan} POSITIONAL JOIN {marks_scan}"
+        else:
+            rows = (
+                f"SELECT d.* EXCLUDE ({hidden}), x.duplicate_of, x.near_duplicate_cluster "
+                f"FROM {scan} AS d LEFT JOIN _dedup AS x USING (doc_id)"
+            )
+        branches.append(_month_branch(rows, partition))
     return " UNION ALL ".join(branches)
 
 
 def _located_view(connection: duckdb.DuckDBPyConnection, base: str) -> str:
-    """`_documents` with each row's part (`filename`, as DuckDB resolves it) and row number in the part:
-    a join on both reads only the parts, and row groups, that hold the rows joined."""
+    """The stored documents with each row's part (`filename`, as DuckDB resolves it) and row number in
+    the part: a join on both reads only the parts, and row groups, that hold the rows joined."""
     hidden = ", ".join(HIDDEN_DOCUMENT_COLUMNS)
     files = [base + file for file in document_files(connection)]
     return (
@@ -270,11 +293,9 @@ def create_views(connection: duckdb.DuckDBPyConnection, base: str = "", temporar
     `file_search_path`) or, with `base`, to a URL; `temporary` views go with the (read-only)
     connection, in front of the stored ones."""
     view = "TEMPORARY VIEW" if temporary else "VIEW"
-    connection.execute(f"CREATE OR REPLACE {view} _documents AS {_documents_view(connection, base)}")
-    connection.execute(
-        f"CREATE OR REPLACE {view} documents AS SELECT d.*, x.duplicate_of, x.near_duplicate_cluster "
-        "FROM _documents d LEFT JOIN _dedup x USING (doc_id)"
-    )
+    connection.execute(f"CREATE OR REPLACE {view} documents AS {_documents_view(connection, base)}")
+    if not temporary:  # what catalogs written before held: `documents` was `_documents` joined to `_dedup`
+        connection.execute("DROP VIEW IF EXISTS _documents")
     connection.execute(f"CREATE OR REPLACE {view} _documents_located AS {_located_view(connection, base)}")
     for table in TABLES:
         if table == "documents":
@@ -398,4 +419,6 @@ def derived_are_stale(root: Path) -> bool:
         return False
     with connect(root) as connection:
         row = connection.execute("SELECT value FROM _meta WHERE key = 'derived'").fetchone()
-    return row is not None and row[0] == "stale"
+        has_marks = connection.execute("SELECT 1 FROM _meta WHERE key = 'marks_format'").fetchone()
+    # A catalog written before marks parts existed gets them from the next run's refresh.
+    return row is not None and (row[0] == "stale" or has_marks is None)

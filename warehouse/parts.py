@@ -30,9 +30,9 @@ class PartWriter:
     no query sees it.
     """
 
-    def __init__(self, directory: Path, schema: pa.Schema) -> None:
+    def __init__(self, directory: Path, schema: pa.Schema, name: str | None = None) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        name = f"part-{uuid.uuid4().hex}.parquet"
+        name = name or f"part-{uuid.uuid4().hex}.parquet"
         self.path = directory / name
         self.rows = 0
         self._schema = schema
