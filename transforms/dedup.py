@@ -38,10 +38,13 @@ _CHUNK_CHARS = 1 << 16
 _PERMUTED_VALUES = 1 << 17
 # Words up to this many bytes (a power of two) are hashed in numpy, longer ones (rare) by zlib.
 _CRC_BYTES = 32
-# Pairs of documents compared at once: their gathered signatures take ~64 MB.
+# Pairs of documents compared between two updates of the clusters, and compared at once (their
+# gathered signatures take 8 MB).
 _PAIRS_PER_STEP = 1 << 17
+_PAIRS_AT_ONCE = 1 << 14
 
 Signatures = npt.NDArray[np.uint32]
+CLUSTERS = pa.schema([("doc_id", pa.string()), ("cluster", pa.string())])
 
 
 def minhash_signatures(texts: Sequence[str]) -> Signatures:
@@ -72,18 +75,20 @@ def near_duplicate_clusters(
     doc_ids: Sequence[str] | pa.Array | pa.ChunkedArray,
     signatures: Signatures,
     threshold: float = DEFAULT_THRESHOLD,
-) -> dict[str, str]:
-    """For every document in a cluster of two or more near-duplicates (estimated Jaccard similarity
-    of at least `threshold` to another member), the cluster id: the smallest doc_id in the cluster.
+) -> pa.Table:
+    """Every document in a cluster of two or more near-duplicates (estimated Jaccard similarity of at
+    least `threshold` to another member) and its cluster id, the smallest doc_id in the cluster: a
+    table of columns `doc_id` and `cluster` (CLUSTERS), in doc_id order.
 
-    `signatures[i]` is the signature of `doc_ids[i]`. Two documents are compared when they agree on
-    all values of one of the bands that datasketch's `MinHashLSH(threshold, NUM_PERM)` uses."""
+    `signatures[i]` is the signature of `doc_ids[i]`, in any order. Two documents are compared when
+    they agree on all values of one of the bands that datasketch's `MinHashLSH(threshold, NUM_PERM)`
+    uses."""
     ids = doc_ids if isinstance(doc_ids, pa.Array | pa.ChunkedArray) else pa.array(doc_ids, pa.string())
     signatures = np.asarray(signatures, dtype=np.uint32)
     if len(ids) != len(signatures) or (len(signatures) and signatures.shape[1:] != (NUM_PERM,)):
         raise ValueError(f"{len(ids)} doc_ids and signatures of shape {signatures.shape}")
     if not len(signatures):
-        return {}
+        return CLUSTERS.empty_table()
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
     # Documents with equal labels are in one cluster. Identical signatures are (their similarity is
     # 1), and only the first of each is compared with others: copies would make buckets of any size.
@@ -110,7 +115,7 @@ def near_duplicate_clusters(
     ordered = member_ids.take(by_id)
     # In doc_id order, the first member of each cluster is its smallest.
     _, first_of, cluster = np.unique(labels[members[by_id]], return_index=True, return_inverse=True)
-    return dict(zip(ordered.to_pylist(), ordered.take(first_of[cluster]).to_pylist(), strict=True))
+    return pa.table([ordered, ordered.take(first_of[cluster])], schema=CLUSTERS)
 
 
 def _chunks(texts: Sequence[str]) -> Iterator[tuple[int, int]]:
@@ -241,10 +246,8 @@ def _identical(signatures: Signatures) -> npt.NDArray[np.intp]:
     run_starts, _ = _runs(keys[order])
     later = np.flatnonzero(run_starts != rows)
     copies, firsts = order[later], order[run_starts[later]]
-    for step in range(0, len(copies), _PAIRS_PER_STEP):
-        copy, first = copies[step : step + _PAIRS_PER_STEP], firsts[step : step + _PAIRS_PER_STEP]
-        same = (signatures[copy] == signatures[first]).all(axis=1)
-        rows[copy[same]] = first[same]
+    same = _similar(signatures, copies, firsts, slice(None), 1.0)
+    rows[copies[same]] = firsts[same]
     return rows
 
 
@@ -262,8 +265,7 @@ def _link(
         one, other = first[step : step + _PAIRS_PER_STEP], second[step : step + _PAIRS_PER_STEP]
         apart = labels[one] != labels[other]
         one, other = one[apart], other[apart]
-        equal = signatures[one] == signatures[other]
-        linked = equal[:, band].all(axis=1) & (np.count_nonzero(equal, axis=1) / NUM_PERM >= threshold)
+        linked = _similar(signatures, one, other, band, threshold)
         if linked.any():
             size = len(labels)
             links = (
@@ -272,6 +274,25 @@ def _link(
             )
             _, components = connected_components(coo_matrix(links, shape=(size, size)), directed=False)
             labels[:] = components[labels]
+
+
+def _similar(
+    signatures: Signatures,
+    first: npt.NDArray[np.intp],
+    second: npt.NDArray[np.intp],
+    band: slice,
+    threshold: float,
+) -> npt.NDArray[np.bool_]:
+    """Whether the rows first[i] and second[i] are equal on the band and share at least `threshold` of
+    their values."""
+    similar = np.empty(len(first), dtype=bool)
+    for start in range(0, len(first), _PAIRS_AT_ONCE):
+        pairs = slice(start, start + _PAIRS_AT_ONCE)
+        equal = signatures[first[pairs]] == signatures[second[pairs]]
+        similar[pairs] = equal[:, band].all(axis=1) & (
+            np.count_nonzero(equal, axis=1) / NUM_PERM >= threshold
+        )
+    return similar
 
 
 def _across_groups(

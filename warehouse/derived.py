@@ -14,12 +14,11 @@ nothing leaves them as they are. Nothing is deleted: a duplicate is marked, and 
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from transforms.dedup import DEFAULT_THRESHOLD, NUM_PERM, near_duplicate_clusters
 from warehouse.catalog import (
@@ -36,23 +35,24 @@ SEARCH_TABLE = "_search_documents"
 # BM25's length normalisation. The usual 0.75 lets a one-line headline that merely contains the words
 # outrank the stories about them; the warehouse mixes both, so documents are normalised less.
 BM25_B = 0.3
+# Rows of signatures read at once (16 MB).
+_SIGNATURE_ROWS = 1 << 16
 
 
 def refresh_derived(root: Path, threshold: float = DEFAULT_THRESHOLD) -> None:
     connection = load_search_extension(connect_for_writing(root))
     try:
+        # DuckDB would keep in memory all the Parquet it reads, as much as the warehouse; each part
+        # is read once a query.
+        connection.execute("SET enable_external_file_cache = false")
         stored = stored_documents(document_files(connection))
-        signatures = connection.execute(f"SELECT doc_id, minhash FROM {stored} ORDER BY doc_id").arrow()
-        # Clustering is Python and the index is DuckDB, which lets go of the GIL: both at once.
-        with ThreadPoolExecutor(max_workers=1) as background:
-            clustering = background.submit(_clusters, signatures.read_all(), threshold)
-            connection.begin()
-            _create_search_index(connection, stored)
-            clusters = clustering.result()
-        near = pa.table(
-            {"doc_id": list(clusters), "cluster": list(clusters.values())},
-            schema=pa.schema([("doc_id", pa.string()), ("cluster", pa.string())]),
-        )
+        # The clusters, then the index, one after the other so that their memory does not add up (and
+        # Arrow's allocator asked to give back what each freed).
+        near = _clusters(connection, stored, threshold)
+        pa.default_memory_pool().release_unused()
+        connection.begin()
+        _create_search_index(connection, stored)
+        pa.default_memory_pool().release_unused()
         connection.register("_near", near)
         connection.execute("DELETE FROM _dedup")
         connection.execute(
@@ -76,9 +76,23 @@ def refresh_derived(root: Path, threshold: float = DEFAULT_THRESHOLD) -> None:
         connection.close()
 
 
-def _clusters(signatures: pa.Table, threshold: float) -> dict[str, str]:
-    values = pc.list_flatten(signatures.column("minhash")).to_numpy().reshape(len(signatures), NUM_PERM)
-    return near_duplicate_clusters(signatures.column("doc_id"), values, threshold)
+def _clusters(connection: duckdb.DuckDBPyConnection, stored: str, threshold: float) -> pa.Table:
+    """The near-duplicate clusters of the stored documents. Their signatures are read a batch at a
+    time into one matrix, the only copy of them in memory, in the order of the parts (the clusters
+    do not depend on it)."""
+    row = connection.execute(f"SELECT count(*) FROM {stored}").fetchone()
+    assert row is not None
+    signatures = np.empty((row[0], NUM_PERM), dtype=np.uint32)
+    doc_ids, start = [], 0
+    query = connection.execute(f"SELECT doc_id, minhash FROM {stored}")
+    for batch in query.to_arrow_reader(_SIGNATURE_ROWS):
+        minhashes = batch.column("minhash").flatten().to_numpy()
+        signatures[start : start + len(batch)] = minhashes.reshape(len(batch), NUM_PERM)
+        # A copy: the batch's columns are freed together, so keeping one would keep the minhashes.
+        doc_ids.append(pa.concat_arrays([batch.column("doc_id")]))
+        start += len(batch)
+    assert start == len(signatures), (start, len(signatures))
+    return near_duplicate_clusters(pa.chunked_array(doc_ids, pa.string()), signatures, threshold)
 
 
 def _create_search_index(connection: duckdb.DuckDBPyConnection, stored: str) -> None:

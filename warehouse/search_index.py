@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -47,6 +49,8 @@ POSTINGS = pa.schema(
 POSTINGS_FORMAT = "2"
 # Terms per row group: a query reads the row groups of its terms only.
 ROW_GROUP_ROWS = 512
+# Documents split into words at once: their words take some tens of MB, whatever the size of the part.
+BATCH_ROWS = 4096
 # fts's tokenizer replaces runs of `[0-9!@#$%^&*()_+={}\[\]:;<>,.?~\\/\|'"`-]` by a space, then splits
 # at `\s+`: tokens are the runs of bytes that are none of these, all ASCII, so never inside a character.
 # (`\s` leaves out the vertical tab, which normalised text no longer has.)
@@ -72,11 +76,14 @@ def index_part(documents_part: Path, root: Path) -> str:
     `root` (written, not necessarily committed yet), and return its path relative to `root`: the file
     of a part of table SEARCH_PARTS, in the documents part's partition, from the same source files."""
     relative = postings_part(documents_part.relative_to(root).as_posix())
-    columns = pq.ParquetFile(documents_part).read(columns=["doc_id", "title", "text"])
+    # One thread a part: the parts are indexed on every core already.
+    batches = pq.ParquetFile(documents_part).iter_batches(
+        BATCH_ROWS, columns=["doc_id", "title", "text"], use_threads=False
+    )
     path = root / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    pq.write_table(postings(columns), temporary, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+    pq.write_table(postings(batches), temporary, compression="zstd", row_group_size=ROW_GROUP_ROWS)
     fsync_path(temporary)
     os.replace(temporary, path)
     return relative
@@ -88,55 +95,88 @@ def index_parts(documents_parts: list[Path], root: Path) -> list[str]:
         return list(pool.map(lambda part: index_part(part, root), documents_parts))
 
 
-def postings(documents: pa.Table) -> pa.Table:
-    """The postings of `documents` (columns `doc_id`, `title`, `text`): a row per term, in order, with
-    the numbers (row positions) of the documents that have it and how often each has it; first, the
-    row of the empty term, with every document's `doc_id` and length."""
-    words, document = _words(documents)
-    term_of_word, terms = _terms(words.chunk(0).dictionary if words.num_chunks else pa.array([], pa.string()))
-    term = term_of_word[
-        np.concatenate([chunk.indices.to_numpy() for chunk in words.chunks] or [np.zeros(0, np.int32)])
-    ]
-    kept = np.flatnonzero(term >= 0)
-    # The titles' words, then the texts': merged into document order (two sorted runs, merged by timsort).
-    kept = kept[np.argsort(document[kept], kind="stable")]
-    term, document = term[kept], document[kept]
-    lengths = np.bincount(document, minlength=len(documents)).astype(np.int32)
-    # Each term's occurrences (terms numbered in alphabetical order), in document order.
-    document = document[np.argsort(term.astype(np.uint16) if len(terms) <= 1 << 16 else term, kind="stable")]
-    term_ends = np.cumsum(np.bincount(term, minlength=len(terms)))
-    new = np.ones(len(document), dtype=bool)
-    np.not_equal(document[1:], document[:-1], out=new[1:])
-    new[term_ends[:-1]] = True
-    first = np.flatnonzero(new)
-    tf = np.diff(first, append=len(document)).astype(np.int32)
-    term_offsets = np.searchsorted(first, np.append(0, term_ends)).astype(np.int32)
+def postings(documents: pa.Table | Iterable[pa.RecordBatch]) -> pa.Table:
+    """The postings of `documents` (columns `doc_id`, `title`, `text`; a table, or its batches in
+    order): a row per term, in order, with the numbers (row positions) of the documents that have it
+    and how often each has it; first, the row of the empty term, with every document's `doc_id` and
+    length.
+
+    The words of a batch of documents at a time are counted, and only their (term, document) pairs
+    kept: the memory taken is about that of the postings, not of all the words of the part."""
+    batches = documents.to_batches(BATCH_ROWS) if isinstance(documents, pa.Table) else documents
+    doc_ids, batch_lengths, batch_terms, pairs = [], [], [], []
+    start = 0
+    for batch in batches:
+        words, document = _words(pa.Table.from_batches([batch]))
+        term_of_word, terms = _terms(
+            words.chunk(0).dictionary if words.num_chunks else pa.array([], pa.string())
+        )
+        term = term_of_word[_concatenate([chunk.indices.to_numpy() for chunk in words.chunks], np.int32)]
+        kept = np.flatnonzero(term >= 0)
+        # The titles' words, then the texts': merged into document order (two sorted runs, merged by
+        # timsort), then put in order of term (the batch's terms, numbered in alphabetical order).
+        kept = kept[np.argsort(document[kept], kind="stable")]
+        kept = kept[np.argsort(_narrow(term[kept], len(terms)), kind="stable")]
+        term, document = term[kept], document[kept]
+        batch_lengths.append(np.bincount(document, minlength=len(batch)))
+        # A (term, document) pair for each run of both, and how often the document has the term.
+        first = np.flatnonzero(np.diff(term, prepend=-1) | np.diff(document, prepend=-1))
+        pairs.append((term[first], document[first] + start, np.diff(first, append=len(term))))
+        batch_terms.append(terms)
+        doc_ids.append(batch.column("doc_id"))
+        start += len(batch)
+    terms = pc.unique(pa.chunked_array(batch_terms, pa.string())).sort()
+    # The pairs, each with the number of its term among all terms (alphabetical): the pairs of a term
+    # are in document order, batch after batch.
+    term = _concatenate(
+        [
+            pc.index_in(local, terms).to_numpy()[of]
+            for (of, _, _), local in zip(pairs, batch_terms, strict=True)
+        ],
+        np.int32,
+    )
+    document = _concatenate([numbers for _, numbers, _ in pairs], np.int32)
+    tf = _concatenate([counts for _, _, counts in pairs], np.int32)
+    del pairs
+    lengths = _concatenate(batch_lengths, np.int32)
+    # Each term's documents, in document order.
+    by_term = np.argsort(_narrow(term, len(terms)), kind="stable")
+    document, tf = document[by_term], tf[by_term]
+    term_offsets = np.concatenate([[0], np.cumsum(np.bincount(term, minlength=len(terms)))]).astype(np.int32)
+    ids = pa.concat_arrays(doc_ids) if doc_ids else pa.array([], pa.string())
     return pa.table(
         {
             "term": pa.concat_arrays([pa.array([""]), terms]),
             "docs": pa.concat_arrays(
-                [pa.nulls(1, pa.list_(pa.int32())), pa.ListArray.from_arrays(term_offsets, document[first])]
+                [pa.nulls(1, pa.list_(pa.int32())), pa.ListArray.from_arrays(term_offsets, document)]
             ),
             "tfs": pa.concat_arrays(
                 [pa.array([lengths], pa.list_(pa.int32())), pa.ListArray.from_arrays(term_offsets, tf)]
             ),
             "doc_ids": pa.concat_arrays(
                 [
-                    pa.array([documents["doc_id"].to_pylist()], pa.list_(pa.string())),
+                    pa.ListArray.from_arrays(pa.array([0, len(ids)], pa.int32()), ids),
                     pa.nulls(len(terms), pa.list_(pa.string())),
                 ]
             ),
             "lengths": pa.concat_arrays(
-                [
-                    pa.nulls(1, pa.list_(pa.int32())),
-                    pa.ListArray.from_arrays(term_offsets, lengths[document[first]]),
-                ]
+                [pa.nulls(1, pa.list_(pa.int32())), pa.ListArray.from_arrays(term_offsets, lengths[document])]
             ),
-            "documents": pa.array([len(documents)] + [None] * len(terms), pa.int64()),
+            "documents": pa.array([start] + [None] * len(terms), pa.int64()),
             "total_length": pa.array([int(lengths.sum())] + [None] * len(terms), pa.int64()),
         },
         schema=POSTINGS,
     )
+
+
+def _narrow(term: npt.NDArray[np.int32], terms: int) -> npt.NDArray[np.integer[Any]]:
+    """Numbers of terms as 16-bit integers when they fit: numpy sorts those fastest (by radix)."""
+    return term.astype(np.uint16) if terms <= 1 << 16 else term
+
+
+def _concatenate(arrays: list[npt.NDArray[Any]], dtype: type[np.generic]) -> npt.NDArray[Any]:
+    """The arrays one after the other, as `dtype` (none: an empty array)."""
+    return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype)
 
 
 def _words(documents: pa.Table) -> tuple[pa.ChunkedArray, npt.NDArray[np.int32]]:

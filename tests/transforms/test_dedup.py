@@ -13,6 +13,7 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from tests.conftest import REPO
 from transforms.dedup import (
+    CLUSTERS,
     NUM_PERM,
     SCHEME,
     SEED,
@@ -74,6 +75,14 @@ def _reference_clusters(doc_ids: list[str], signatures: np.ndarray, threshold: f
     for doc_id in hashes:
         members.setdefault(root(doc_id), []).append(doc_id)
     return {doc_id: min(group) for group in members.values() if len(group) > 1 for doc_id in group}
+
+
+def _as_dict(clusters: pa.Table) -> dict[str, str]:
+    """The clusters as a dict, checked to be a table of CLUSTERS in doc_id order."""
+    assert clusters.schema == CLUSTERS
+    doc_ids = clusters["doc_id"].to_pylist()
+    assert doc_ids == sorted(doc_ids)
+    return dict(zip(doc_ids, clusters["cluster"].to_pylist(), strict=True))
 
 
 def _edited(text: str, rng: random.Random) -> str:
@@ -165,9 +174,11 @@ def test_clusters_are_datasketch_lsh_clusters_of_real_near_duplicates(
     doc_ids = _shuffled_ids(len(texts))
     expected = _reference_clusters(doc_ids, signatures, threshold)
     assert len(expected) > len(texts) // 20  # the texts do have near-duplicates
-    assert near_duplicate_clusters(doc_ids, signatures, threshold) == expected
+    assert _as_dict(near_duplicate_clusters(doc_ids, signatures, threshold)) == expected
     assert (
-        near_duplicate_clusters(pa.chunked_array([doc_ids[:10], doc_ids[10:]]), signatures, threshold)
+        _as_dict(
+            near_duplicate_clusters(pa.chunked_array([doc_ids[:10], doc_ids[10:]]), signatures, threshold)
+        )
         == expected
     )
 
@@ -188,14 +199,14 @@ def test_clusters_of_big_buckets() -> None:
     )
     signatures = signatures[rng.permutation(len(signatures))]
     doc_ids = _shuffled_ids(len(signatures))
-    clusters = near_duplicate_clusters(doc_ids, signatures)
+    clusters = _as_dict(near_duplicate_clusters(doc_ids, signatures))
     assert clusters == _reference_clusters(doc_ids, signatures, 0.8)
     assert len(clusters) == 200 + 150 + 4 and len(set(clusters.values())) == 2
 
 
 def test_no_documents_no_clusters() -> None:
-    assert near_duplicate_clusters([], np.zeros((0, NUM_PERM), dtype=np.uint32)) == {}
-    assert near_duplicate_clusters(["a"], np.zeros((1, NUM_PERM), dtype=np.uint32)) == {}
+    assert _as_dict(near_duplicate_clusters([], np.zeros((0, NUM_PERM), dtype=np.uint32))) == {}
+    assert _as_dict(near_duplicate_clusters(["a"], np.zeros((1, NUM_PERM), dtype=np.uint32))) == {}
     with pytest.raises(ValueError):
         near_duplicate_clusters(["a", "b"], np.zeros((1, NUM_PERM), dtype=np.uint32))
     with pytest.raises(ValueError):

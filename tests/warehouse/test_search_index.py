@@ -67,6 +67,9 @@ def test_postings_count_the_terms_of_title_and_text() -> None:
         ("rise", [0], [1], [6]),
     ]
     assert all(row["doc_ids"] is None and row["documents"] is None for row in rows[1:])
+    # Counted a batch of documents at a time, the same postings.
+    assert postings(documents.to_batches(max_chunksize=1)).equals(postings(documents))
+    assert postings(documents.to_batches(max_chunksize=2)).equals(postings(documents))
 
 
 def test_scores_are_those_of_the_fts_extension(corpora: Path, tmp_path: Path) -> None:
