@@ -54,6 +54,8 @@ SEARCH_PARTS = "_search"
 MARKS_PARTS = "_marks"
 LOCK_FILE = ".lock"
 LOCK_WAIT_SECONDS = 60.0
+# The duplicate marks of the documents that have one, a row each (`warehouse.derived`).
+DEDUP_COLUMNS = "doc_id VARCHAR NOT NULL, duplicate_of VARCHAR, near_duplicate_cluster VARCHAR"
 # Columns the stored documents carry for the warehouse's own use, not shown in the view.
 HIDDEN_DOCUMENT_COLUMNS = ("minhash",)
 FTS_EXTENSION = next(
@@ -196,10 +198,7 @@ def _prepare(connection: duckdb.DuckDBPyConnection, root: Path) -> None:
         "file VARCHAR NOT NULL, source_files VARCHAR[] NOT NULL)"
     )
     connection.execute("CREATE TABLE IF NOT EXISTS _meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
-    connection.execute(
-        "CREATE TABLE IF NOT EXISTS _dedup "
-        "(doc_id VARCHAR PRIMARY KEY, duplicate_of VARCHAR, near_duplicate_cluster VARCHAR)"
-    )
+    connection.execute(f"CREATE TABLE IF NOT EXISTS _dedup ({DEDUP_COLUMNS})")
     _check_schema_version(connection, root)
     for table, schema in TABLES.items():
         write_empty_part(root / TABLES_DIR / table / EMPTY_PART, schema)
