@@ -27,8 +27,8 @@ FLOW_STAGES = [
 INSIDE = {
     "load shards": [("commit", "commits, one at a time (sum)")],
     "refresh duplicates and index": [
-        ("near-duplicate clustering", "near-duplicate clustering (beside the index)"),
-        ("search index", "search index (beside the clustering)"),
+        ("near-duplicate clustering", "signatures read, near-duplicate clustering"),
+        ("search index", "search index (after the clustering)"),
     ],
 }
 START_UP = "start-up: Python, Prefect's server, workers"
@@ -86,7 +86,7 @@ def stage_breakdown(
             beside = _events(timings, "near-duplicate clustering") + _events(timings, "search index")
             if beside:
                 span = max(e["end"] for e in beside) - min(e["start"] for e in beside)
-                add("signatures read, duplicate marks, commit", seconds - span, 1)
+                add("duplicate marks, marks parts, commit", seconds - span, 1)
     add("rest of the flow (between the stages)", max(0.0, flow_seconds - timed_in_flow))
     last = max(event["end"] for event in events)
     add("flow's end: Prefect's bookkeeping, summary", timings["returned_at"] - last)
