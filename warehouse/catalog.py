@@ -243,11 +243,7 @@ def _documents_view(connection: duckdb.DuckDBPyConnection, base: str) -> str:
     out before reading any of their files. Each branch takes the duplicate marks from the partition's
     marks part, by position, if it follows the partition's parts as they are, else from `_dedup`."""
     hidden = ", ".join(HIDDEN_DOCUMENT_COLUMNS)
-    partitions: dict[str, list[str]] = {}
-    for partition, file in connection.execute(
-        "SELECT partition, file FROM _parts WHERE table_name = 'documents' ORDER BY partition, file"
-    ).fetchall():
-        partitions.setdefault(partition, []).append(file)
+    partitions = document_partitions(connection)
     if not partitions:  # the empty part only gives the view its columns
         return (
             f"SELECT * EXCLUDE ({hidden}), NULL::VARCHAR AS duplicate_of, "
@@ -332,6 +328,16 @@ def _postings_view(files: Sequence[str]) -> str:
 def stored_documents(files: Sequence[str]) -> str:
     """A scan of documents parts with every stored column; the partition is in the rows already."""
     return f"read_parquet({parquet_listing(files)}, hive_partitioning = false)"
+
+
+def document_partitions(connection: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """The committed parts of `documents` by partition, each partition's in the order of their names."""
+    partitions: dict[str, list[str]] = {}
+    for partition, file in connection.execute(
+        "SELECT partition, file FROM _parts WHERE table_name = 'documents' ORDER BY partition, file"
+    ).fetchall():
+        partitions.setdefault(partition, []).append(file)
+    return partitions
 
 
 def document_files(connection: duckdb.DuckDBPyConnection) -> list[str]:

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from warehouse.catalog import MARKS_PARTS, TABLES_DIR, parquet_listing
+from warehouse.catalog import MARKS_PARTS, TABLES_DIR, document_partitions, parquet_listing
 from warehouse.parts import PartWriter, partition_directory
 from warehouse.schema import PARTITION_COLUMN
 
@@ -31,11 +31,7 @@ _MARKS = "x.duplicate_of, x.near_duplicate_cluster"
 def write_marks(connection: duckdb.DuckDBPyConnection, root: Path) -> int:
     """Bring each partition's marks part up to `_dedup` and the documents parts, in the connection's
     transaction; return how many were written."""
-    partitions: dict[str, list[str]] = {}
-    for partition, file in connection.execute(
-        "SELECT partition, file FROM _parts WHERE table_name = 'documents' ORDER BY partition, file"
-    ).fetchall():
-        partitions.setdefault(partition, []).append(file)
+    partitions = document_partitions(connection)
     listed = dict(
         connection.execute(
             "SELECT partition, file FROM _parts WHERE table_name = ?", [MARKS_PARTS]
