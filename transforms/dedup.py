@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -39,11 +39,25 @@ _PERMUTED_VALUES = 1 << 17
 # Words up to this many bytes (a power of two) are hashed in numpy, longer ones (rare) by zlib.
 _CRC_BYTES = 32
 # Pairs of documents compared between two updates of the clusters, and compared at once (their
-# gathered signatures take 8 MB).
+# gathered signatures take 2 MB; read from a file, the pages they sit on up to 16 MB).
 _PAIRS_PER_STEP = 1 << 17
-_PAIRS_AT_ONCE = 1 << 14
+_PAIRS_AT_ONCE = 1 << 12
 
 Signatures = npt.NDArray[np.uint32]
+
+
+class SignatureRows(Protocol):
+    """Signatures that are read by index as an array's rows are, without being in memory
+    (`warehouse.signature_file`)."""
+
+    @property
+    def shape(self) -> tuple[int, int]: ...
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, key: Any) -> Signatures: ...
+
+
 CLUSTERS = pa.schema([("doc_id", pa.string()), ("cluster", pa.string())])
 
 
@@ -73,18 +87,20 @@ def minhash_signature(text: str) -> list[int]:
 
 def near_duplicate_clusters(
     doc_ids: Sequence[str] | pa.Array | pa.ChunkedArray,
-    signatures: Signatures,
+    signatures: Signatures | SignatureRows,
     threshold: float = DEFAULT_THRESHOLD,
 ) -> pa.Table:
     """Every document in a cluster of two or more near-duplicates (estimated Jaccard similarity of at
     least `threshold` to another member) and its cluster id, the smallest doc_id in the cluster: a
     table of columns `doc_id` and `cluster` (CLUSTERS), in doc_id order.
 
-    `signatures[i]` is the signature of `doc_ids[i]`, in any order. Two documents are compared when
+    `signatures[i]` is the signature of `doc_ids[i]`, in any order; an array, or rows read from
+    elsewhere a block at a time (SignatureRows), never all at once. Two documents are compared when
     they agree on all values of one of the bands that datasketch's `MinHashLSH(threshold, NUM_PERM)`
     uses."""
     ids = doc_ids if isinstance(doc_ids, pa.Array | pa.ChunkedArray) else pa.array(doc_ids, pa.string())
-    signatures = np.asarray(signatures, dtype=np.uint32)
+    if isinstance(signatures, np.ndarray) or not hasattr(signatures, "shape"):
+        signatures = np.asarray(signatures, dtype=np.uint32)
     if len(ids) != len(signatures) or (len(signatures) and signatures.shape[1:] != (NUM_PERM,)):
         raise ValueError(f"{len(ids)} doc_ids and signatures of shape {signatures.shape}")
     if not len(signatures):
@@ -238,7 +254,7 @@ def _fmix32(values: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
     return values ^ (values >> np.uint32(16))
 
 
-def _identical(signatures: Signatures) -> npt.NDArray[np.intp]:
+def _identical(signatures: Signatures | SignatureRows) -> npt.NDArray[np.intp]:
     """For each row, the first row with the same values."""
     rows = np.arange(len(signatures))
     keys = _row_keys(signatures, rows, slice(None))
@@ -252,7 +268,7 @@ def _identical(signatures: Signatures) -> npt.NDArray[np.intp]:
 
 
 def _link(
-    signatures: Signatures,
+    signatures: Signatures | SignatureRows,
     labels: npt.NDArray[np.intp],
     first: npt.NDArray[np.intp],
     second: npt.NDArray[np.intp],
@@ -277,7 +293,7 @@ def _link(
 
 
 def _similar(
-    signatures: Signatures,
+    signatures: Signatures | SignatureRows,
     first: npt.NDArray[np.intp],
     second: npt.NDArray[np.intp],
     band: slice,
@@ -318,7 +334,9 @@ def _across_groups(
         step = stop
 
 
-def _row_keys(signatures: Signatures, rows: npt.NDArray[np.intp], columns: slice) -> npt.NDArray[np.uint64]:
+def _row_keys(
+    signatures: Signatures | SignatureRows, rows: npt.NDArray[np.intp], columns: slice
+) -> npt.NDArray[np.uint64]:
     """A 64-bit hash of each of the rows' values in the columns, a block of rows at a time (for the
     cache)."""
     keys = np.zeros(len(rows), dtype=np.uint64)

@@ -14,10 +14,12 @@ nothing leaves them as they are. Nothing is deleted: a duplicate is marked, and 
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+from functools import cache
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
 from transforms.dedup import DEFAULT_THRESHOLD, NUM_PERM, near_duplicate_clusters
@@ -32,6 +34,7 @@ from warehouse.catalog import (
 )
 from warehouse.marks import write_marks
 from warehouse.search_index import POSTINGS_FORMAT, index_parts, postings_part, search_macro
+from warehouse.signature_file import SignatureFile
 
 SEARCH_TABLE = "_search_documents"
 # BM25's length normalisation. The usual 0.75 lets a one-line headline that merely contains the words
@@ -39,22 +42,27 @@ SEARCH_TABLE = "_search_documents"
 BM25_B = 0.3
 # Rows of signatures read at once (16 MB).
 _SIGNATURE_ROWS = 1 << 16
+# What DuckDB may hold while the refresh's queries run; beyond it they spill to the catalog's
+# temporary folder. Its default, most of the machine's memory, lets it grow with the warehouse.
+DUCKDB_MEMORY_LIMIT = "128MB"
 
 
 def refresh_derived(root: Path, threshold: float = DEFAULT_THRESHOLD) -> None:
+    _map_large_allocations()
     connection = load_search_extension(connect_for_writing(root))
     try:
         # DuckDB would keep in memory all the Parquet it reads, as much as the warehouse; each part
         # is read once a query.
         connection.execute("SET enable_external_file_cache = false")
+        connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
         stored = stored_documents(document_files(connection))
-        # The clusters, then the index, one after the other so that their memory does not add up (and
-        # Arrow's allocator asked to give back what each freed).
-        near = _clusters(connection, stored, threshold)
-        pa.default_memory_pool().release_unused()
+        # The index, then the clusters, one after the other so that their memory does not add up (the
+        # clusters are kept until their marks are written).
         connection.begin()
         _create_search_index(connection, stored)
-        pa.default_memory_pool().release_unused()
+        _give_back_freed_memory()
+        near = _clusters(connection, stored, threshold)
+        _give_back_freed_memory()
         connection.register("_near", near)
         # Without the primary key of catalogs written before: its index stays in memory (about 120 MB
         # at 1,000,000 documents), and nothing needs it.
@@ -82,23 +90,48 @@ def refresh_derived(root: Path, threshold: float = DEFAULT_THRESHOLD) -> None:
         connection.close()
 
 
+def _give_back_freed_memory() -> None:
+    """What the allocators keep of the memory a stage freed, given back to the system: Arrow's pool,
+    and glibc's heaps, where numpy's arrays of a few MB live and which it rarely shrinks by itself."""
+    pa.default_memory_pool().release_unused()
+    if (libc := _glibc()) is not None:
+        libc.malloc_trim(0)
+
+
+def _map_large_allocations() -> None:
+    """glibc maps each allocation past M_MMAP_THRESHOLD on its own and unmaps it when freed. By
+    default the threshold rises with each such block freed, up to 32 MB, and the refresh's arrays of
+    a few MB then stay in its heaps once freed. Fixed, and with few heaps for the index's threads."""
+    if (libc := _glibc()) is not None:
+        libc.mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
+        libc.mallopt(_M_ARENA_MAX, 2)
+
+
+_M_MMAP_THRESHOLD = -3
+_M_ARENA_MAX = -8
+
+
+@cache
+def _glibc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(name) if name else None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
 def _clusters(connection: duckdb.DuckDBPyConnection, stored: str, threshold: float) -> pa.Table:
     """The near-duplicate clusters of the stored documents. Their signatures are read a batch at a
-    time into one matrix, the only copy of them in memory, in the order of the parts (the clusters
-    do not depend on it)."""
-    row = connection.execute(f"SELECT count(*) FROM {stored}").fetchone()
+    time into a scratch file beside the catalog (`warehouse.signature_file`), in the order of the
+    parts (the clusters do not depend on it): memory holds their doc_ids, not their signatures."""
+    row = connection.execute("SELECT current_setting('file_search_path')").fetchone()
     assert row is not None
-    signatures = np.empty((row[0], NUM_PERM), dtype=np.uint32)
-    doc_ids, start = [], 0
-    query = connection.execute(f"SELECT doc_id, minhash FROM {stored}")
-    for batch in query.to_arrow_reader(_SIGNATURE_ROWS):
-        minhashes = batch.column("minhash").flatten().to_numpy()
-        signatures[start : start + len(batch)] = minhashes.reshape(len(batch), NUM_PERM)
-        # A copy: the batch's columns are freed together, so keeping one would keep the minhashes.
-        doc_ids.append(pa.concat_arrays([batch.column("doc_id")]))
-        start += len(batch)
-    assert start == len(signatures), (start, len(signatures))
-    return near_duplicate_clusters(pa.chunked_array(doc_ids, pa.string()), signatures, threshold)
+    doc_ids = []
+    with SignatureFile(Path(row[0]), NUM_PERM) as signatures:
+        query = connection.execute(f"SELECT doc_id, minhash FROM {stored}")
+        for batch in query.to_arrow_reader(_SIGNATURE_ROWS):
+            signatures.append(batch.column("minhash").flatten().to_numpy().reshape(len(batch), NUM_PERM))
+            # A copy: the batch's columns are freed together, so keeping one would keep the minhashes.
+            doc_ids.append(pa.concat_arrays([batch.column("doc_id")]))
+        return near_duplicate_clusters(pa.chunked_array(doc_ids, pa.string()), signatures, threshold)
 
 
 def _create_search_index(connection: duckdb.DuckDBPyConnection, stored: str) -> None:

@@ -36,6 +36,10 @@ BATCH_ROWS = 2000
 # A documents part's row groups: large enough to compress and skip well, small enough to hold.
 ROW_GROUP_ROWS = 20_000
 PENDING_ROWS = 20_000
+# A documents part is closed, and the next rows of its month go to a new one, once it holds this many
+# rows: what reads a part whole (the search index of the refresh, the repeated paragraphs' rewrite)
+# then takes memory in proportion to this, not to the input.
+PART_ROWS = ROW_GROUP_ROWS
 FINGERPRINT_CHUNK = 1 << 20
 # A document's text at most: normalising, language id and MinHash take memory in proportion to it, and
 # no article, message or page is longer (a longer record is one `too_large` rejection).
@@ -99,14 +103,16 @@ class ShardReport:
 
 
 class _DocumentParts:
-    """One part per month partition of `documents`. Rows wait in memory, per partition, until there are
-    ROW_GROUP_ROWS of them (when PENDING_ROWS wait in all, the fullest partitions go), so that each row
-    group is large and in time order."""
+    """The parts of each month partition of `documents`, one after the other, each closed once it holds
+    PART_ROWS rows. Rows wait in memory, per partition, until there are ROW_GROUP_ROWS of them (when
+    PENDING_ROWS wait in all, the fullest partitions go), so that each row group is large and in time
+    order."""
 
     def __init__(self, directory: Path, load: Load) -> None:
         self.directory = directory
         self.load = load
         self.writers: dict[str, PartWriter] = {}
+        self.closed: list[tuple[str, Path]] = []
         self.pending: defaultdict[str, list[pa.RecordBatch]] = defaultdict(list)
         self.pending_rows = 0
 
@@ -146,16 +152,27 @@ class _DocumentParts:
             self.writers[partition] = PartWriter(
                 partition_directory(self.directory, PARTITION_COLUMN, partition), DOCUMENTS
             )
-        self.writers[partition].write(_sorted(pa.Table.from_batches(batches, schema=DOCUMENTS)))
+        writer = self.writers[partition]
+        writer.write(_sorted(pa.Table.from_batches(batches, schema=DOCUMENTS)))
+        if writer.rows >= PART_ROWS:
+            self._close(partition)
 
-    def close(self) -> dict[str, Path]:
+    def _close(self, partition: str) -> None:
+        if (path := self.writers.pop(partition).close()) is not None:
+            self.closed.append((partition, path))
+
+    def close(self) -> list[tuple[str, Path]]:
+        """Each part written, and its partition, in partition order."""
         self.flush()
-        closed = {partition: writer.close() for partition, writer in self.writers.items()}
-        return {partition: path for partition, path in closed.items() if path is not None}
+        for partition in list(self.writers):
+            self._close(partition)
+        return sorted(self.closed)
 
     def abort(self) -> None:
         for writer in self.writers.values():
             writer.abort()
+        for _, path in self.closed:
+            path.unlink(missing_ok=True)
 
 
 def _sorted(table: pa.Table) -> pa.Table:
@@ -209,9 +226,9 @@ def load_shard(files: Sequence[InputFile], tables_dir: Path, load: Load) -> Shar
     document_paths = document_parts.close()
     repeated = {source: counter.repeated() for source, counter in repeats.items()}
     if any(repeated.values()):
-        document_paths = {p: _move_repeated_paragraphs(path, repeated) for p, path in document_paths.items()}
+        document_paths = [(p, _move_repeated_paragraphs(path, repeated)) for p, path in document_paths]
     root = tables_dir.parent
-    for partition, path in sorted(document_paths.items()):
+    for partition, path in document_paths:
         report.parts.append(NewPart("documents", partition, str(path.relative_to(root))))
     if rejects_path is not None:
         report.parts.append(NewPart("rejects", None, str(rejects_path.relative_to(root))))

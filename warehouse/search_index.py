@@ -62,6 +62,7 @@ _TOKENIZE = r"""string_split_regex(regexp_replace(lower(strip_accents(CAST({} AS
 # group) costs far more than scoring it.
 SEARCH_TOP = 10
 _local = threading.local()
+_stemmer_lock = threading.Lock()
 
 
 def postings_part(documents_part: str) -> str:
@@ -220,15 +221,23 @@ def _terms(words: pa.Array) -> tuple[npt.NDArray[np.int32], pa.Array]:
 
 
 def _connection() -> duckdb.DuckDBPyConnection:
-    """This thread's in-memory DuckDB, for fts's stemmer and stop words."""
+    """This thread's connection to the in-memory DuckDB that has fts's stemmer and stop words."""
     connection: duckdb.DuckDBPyConnection | None = getattr(_local, "connection", None)
     if connection is None:
-        connection = load_search_extension(duckdb.connect())
-        connection.execute("SET threads = 1")
-        connection.register("_fts_stopwords", pa.table({"sw": list(_fts_stopwords())}))
-        connection.execute("CREATE TABLE _stopwords AS SELECT sw FROM _fts_stopwords")
-        connection.unregister("_fts_stopwords")
-        _local.connection = connection
+        with _stemmer_lock:
+            connection = _local.connection = _stemmer().cursor()
+    return connection
+
+
+@cache
+def _stemmer() -> duckdb.DuckDBPyConnection:
+    """One in-memory DuckDB for every thread (each one's own would cost some 60 MB), with fts loaded
+    and its stop words in a table."""
+    connection = load_search_extension(duckdb.connect())
+    connection.execute("SET threads = 1")
+    connection.register("_fts_stopwords", pa.table({"sw": list(_fts_stopwords())}))
+    connection.execute("CREATE TABLE _stopwords AS SELECT sw FROM _fts_stopwords")
+    connection.unregister("_fts_stopwords")
     return connection
 
 

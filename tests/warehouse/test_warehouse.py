@@ -1,13 +1,16 @@
+import json
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import SEED_ARTICLE, SEEDS, VARIANTS
 from transforms.formats import read_path
 from transforms.normalise import normalise
+from warehouse import load
 from warehouse.catalog import (
     HIDDEN_DOCUMENT_COLUMNS,
     TABLES_DIR,
@@ -143,6 +146,29 @@ def test_every_seed_loads(tmp_path: Path) -> None:
     _ingest(tmp_path, files)
     assert _count(tmp_path, "SELECT count(*) FROM documents") == len(files) == 5
     assert _count(tmp_path, "SELECT count(*) FROM rejects") == 0
+
+
+def test_a_month_of_many_documents_is_split_into_parts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(load, "BATCH_ROWS", 2)
+    monkeypatch.setattr(load, "ROW_GROUP_ROWS", 2)
+    monkeypatch.setattr(load, "PART_ROWS", 2)
+    source = tmp_path / "news.jsonl"
+    records = [{"text": f"Story {n} about the harbour.", "date": f"2019-03-{n + 1:02d}"} for n in range(7)]
+    records.append({"text": "A story of April.", "date": "2019-04-02"})
+    source.write_text("".join(json.dumps(record) + "\n" for record in records))
+    root = tmp_path / "warehouse"
+    _ingest(root, [InputFile(source, "news")])
+    with connect(root) as connection:
+        parts = connection.sql(
+            "SELECT partition, count(*) FROM _parts WHERE table_name = 'documents' GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+        march = connection.sql("SELECT file FROM _parts WHERE partition = '2019-03'").fetchall()
+        days = connection.sql("SELECT day(published_date) FROM documents ORDER BY published_date").fetchall()
+    assert parts == [("2019-03", 4), ("2019-04", 1)]
+    assert sorted(pq.ParquetFile(root / file).metadata.num_rows for (file,) in march) == [1, 2, 2, 2]
+    assert days == [(day,) for day in [1, 2, 3, 4, 5, 6, 7, 2]]
 
 
 def test_parts_no_commit_lists_are_collected(tmp_path: Path) -> None:
