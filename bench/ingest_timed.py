@@ -5,7 +5,7 @@
 The functions the flow calls for its stages are wrapped in this process only (nothing in flows/ or
 warehouse/ changes): discovery, fingerprinting, the shard loads (as the worker pool runs them), the
 commits (inside the commit lock), the refresh of duplicates and search index (and, inside it, the
-near-duplicate clustering and then the index), recording the run and publishing its report. Each
+search index and then the near-duplicate clustering), recording the run and publishing its report. Each
 call is an event with its start and end (`time.time()`), written to TIMINGS.json when the command
 ends, with the flow's own seconds as its report has them.
 """

@@ -27,8 +27,8 @@ FLOW_STAGES = [
 INSIDE = {
     "load shards": [("commit", "commits, one at a time (sum)")],
     "refresh duplicates and index": [
-        ("near-duplicate clustering", "signatures read, near-duplicate clustering"),
-        ("search index", "search index (after the clustering)"),
+        ("search index", "search index"),
+        ("near-duplicate clustering", "signatures read, near-duplicate clustering (after the index)"),
     ],
 }
 START_UP = "start-up: Python, Prefect's server, workers"
