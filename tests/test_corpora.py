@@ -305,6 +305,33 @@ def test_a_date_range_reads_only_its_month(warehouse: Path, month: str, where: s
     assert count == in_files > 0
 
 
+def _columns_read(root: Path, query: str, profile: Path) -> set[str]:
+    """The columns that a query's Parquet scans read, from DuckDB's profile."""
+    with connect(root) as connection:
+        connection.execute("PRAGMA enable_profiling = 'json'")
+        connection.execute(f"PRAGMA profiling_output = '{profile}'")
+        connection.sql(query).fetchall()
+
+    def columns(node: dict[str, Any]) -> set[str]:
+        projected = (
+            node.get("extra_info", {}).get("Projections") if node.get("operator_type") == "TABLE_SCAN" else []
+        )
+        own = {projected} if isinstance(projected, str) else set(projected or [])
+        return own.union(*(columns(child) for child in node.get("children", []))) - {""}
+
+    return columns(json.loads(profile.read_text()))
+
+
+def test_a_count_reads_only_the_dates(warehouse: Path, tmp_path: Path) -> None:
+    """Not `doc_id`, which a UNION ALL of the partitions would read for a `count(*)` as its first column."""
+    profile = tmp_path / "profile.json"
+    dates = {"published_date", "published_at"}  # each branch's bounds are on both
+    assert _columns_read(warehouse, "SELECT count(*) FROM documents", profile) == dates
+    where = "published_date >= DATE '1987-03-01' AND published_date < DATE '1987-04-01'"
+    assert _columns_read(warehouse, f"SELECT count(*) FROM documents WHERE {where}", profile) == dates
+    assert _columns_read(warehouse, "SELECT doc_id FROM documents", profile) == {"doc_id"} | dates
+
+
 def test_every_month_has_its_partition(warehouse: Path) -> None:
     months = _rows(
         warehouse,
