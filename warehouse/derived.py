@@ -61,7 +61,7 @@ def refresh_derived(root: Path, threshold: float = DEFAULT_THRESHOLD) -> None:
         connection.begin()
         _create_search_index(connection, stored)
         _give_back_freed_memory()
-        near = _clusters(connection, stored, threshold)
+        near = _clusters(connection, stored, threshold, scratch=root)
         _give_back_freed_memory()
         connection.register("_near", near)
         # Without the primary key of catalogs written before: its index stays in memory (about 120 MB
@@ -118,14 +118,14 @@ def _glibc() -> ctypes.CDLL | None:
     return libc if libc is not None and hasattr(libc, "malloc_trim") else None
 
 
-def _clusters(connection: duckdb.DuckDBPyConnection, stored: str, threshold: float) -> pa.Table:
+def _clusters(
+    connection: duckdb.DuckDBPyConnection, stored: str, threshold: float, scratch: Path
+) -> pa.Table:
     """The near-duplicate clusters of the stored documents. Their signatures are read a batch at a
-    time into a scratch file beside the catalog (`warehouse.signature_file`), in the order of the
+    time into a scratch file in the folder `scratch` (`warehouse.signature_file`), in the order of the
     parts (the clusters do not depend on it): memory holds their doc_ids, not their signatures."""
-    row = connection.execute("SELECT current_setting('file_search_path')").fetchone()
-    assert row is not None
     doc_ids = []
-    with SignatureFile(Path(row[0]), NUM_PERM) as signatures:
+    with SignatureFile(scratch, NUM_PERM) as signatures:
         query = connection.execute(f"SELECT doc_id, minhash FROM {stored}")
         for batch in query.to_arrow_reader(_SIGNATURE_ROWS):
             signatures.append(batch.column("minhash").flatten().to_numpy().reshape(len(batch), NUM_PERM))
