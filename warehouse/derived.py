@@ -59,7 +59,7 @@ def refresh_derived(root: Path, threshold: float = DEFAULT_THRESHOLD) -> None:
         # The index, then the clusters, one after the other so that their memory does not add up (the
         # clusters are kept until their marks are written).
         connection.begin()
-        _create_search_index(connection, stored)
+        _create_search_index(connection, root)
         _give_back_freed_memory()
         near = _clusters(connection, stored, threshold, scratch=root)
         _give_back_freed_memory()
@@ -134,14 +134,11 @@ def _clusters(
         return near_duplicate_clusters(pa.chunked_array(doc_ids, pa.string()), signatures, threshold)
 
 
-def _create_search_index(connection: duckdb.DuckDBPyConnection, stored: str) -> None:
+def _create_search_index(connection: duckdb.DuckDBPyConnection, root: Path) -> None:
     """The search index brought up to the documents parts (`warehouse.search_index`): a postings part
-    for each documents part that has none yet (the loader writes most of them), none for the parts that
-    are gone; then `search()` over them. Postings parts no longer listed are removed with the other
+    for each documents part that has none yet (the parts this run added), none for the parts that are
+    gone; then `search()` over them. Postings parts no longer listed are removed with the other
     unlisted files at the start of the next run."""
-    row = connection.execute("SELECT current_setting('file_search_path')").fetchone()
-    assert row is not None
-    root = Path(row[0])
     documents = [file for (file,) in connection.execute(_PARTS_OF, ["documents"]).fetchall()]
     indexed = {file for (file,) in connection.execute(_PARTS_OF, [SEARCH_PARTS]).fetchall()}
     format_row = connection.execute("SELECT value FROM _meta WHERE key = 'search_format'").fetchone()

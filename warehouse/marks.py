@@ -28,16 +28,15 @@ _BATCH_ROWS = 100_000
 _MARKS = "x.duplicate_of, x.near_duplicate_cluster"
 
 
-def write_marks(connection: duckdb.DuckDBPyConnection, root: Path) -> int:
+def write_marks(connection: duckdb.DuckDBPyConnection, root: Path) -> None:
     """Bring each partition's marks part up to `_dedup` and the documents parts, in the connection's
-    transaction; return how many were written."""
+    transaction."""
     partitions = document_partitions(connection)
     listed = dict(
         connection.execute(
             "SELECT partition, file FROM _parts WHERE table_name = ?", [MARKS_PARTS]
         ).fetchall()
     )
-    written = 0
     for partition, files in partitions.items():
         # Read in the order listed, which is that of the parts' names, each in the order of its rows.
         joined = (
@@ -63,10 +62,8 @@ def write_marks(connection: duckdb.DuckDBPyConnection, root: Path) -> int:
             "DELETE FROM _parts WHERE table_name = ? AND partition = ?", [MARKS_PARTS, partition]
         )
         connection.execute("INSERT INTO _parts VALUES (?, ?, ?, ?)", [MARKS_PARTS, partition, file, files])
-        written += 1
     connection.execute(
         "DELETE FROM _parts WHERE table_name = ? AND NOT list_contains(?::VARCHAR[], partition)",
         [MARKS_PARTS, list(partitions)],
     )
     connection.execute("INSERT OR REPLACE INTO _meta VALUES ('marks_format', ?)", [MARKS_FORMAT])
-    return written
